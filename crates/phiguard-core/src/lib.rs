@@ -1,0 +1,51 @@
+//! The shared vocabulary of phiguard.
+//!
+//! Every other phiguard crate speaks in these types, so that a wrong combination — a subject id
+//! where a record id belongs, a purpose of use spelled as a free string, a disclosure level that
+//! does not exist — fails to compile or fails to parse at the edge, never deep inside the vault.
+//!
+//! | concept | type | what it is in the HIPAA world |
+//! | --- | --- | --- |
+//! | tenant | [`TenantId`] | a healthcare organisation (a covered entity) served by the platform |
+//! | actor | [`ActorId`], [`ActorKind`], [`Role`] | who asks: a person, an integration or one of phiguard's own jobs |
+//! | subject | [`SubjectId`] | the person the PHI is about, under a pseudonymous id |
+//! | record | [`RecordId`] | one typed document about one subject |
+//! | category | [`Category`] | the unit of disclosure (name, address, clinical, …) |
+//! | purpose of use | [`PurposeOfUse`] | HL7 v3 ActReason code that every request names |
+//! | disclosure | [`Disclosure`], [`Disclosures`] | per category: clear, masked or withheld |
+//! | audit event | [`AuditEvent`] | one access, allowed or denied, by anyone |
+//!
+//! # What this crate refuses to do
+//!
+//! It holds no PHI values and does no I/O. Identifiers are opaque and carry no personal data:
+//! subject and record ids are random, and tenant and actor ids are slugs chosen by an operator.
+//!
+//! # Example
+//!
+//! ```
+//! use phiguard_core::{Category, Disclosure, Disclosures, PurposeOfUse};
+//!
+//! let purpose: PurposeOfUse = "TREAT".parse().unwrap();
+//! assert!(purpose.is_treatment());
+//!
+//! let mut disclosures = Disclosures::withhold_all();
+//! disclosures.raise(Category::Name, Disclosure::Masked);
+//! disclosures.raise(Category::Name, Disclosure::Clear);
+//! disclosures.raise(Category::Name, Disclosure::Withheld);
+//! assert_eq!(disclosures.get(Category::Name), Disclosure::Clear);
+//! ```
+
+mod actor;
+mod audit;
+mod category;
+mod ids;
+mod purpose;
+
+pub use actor::{ActorKind, Role, UnknownActorKind};
+pub use audit::{AuditAction, AuditEvent, Decision, Outcome};
+pub use category::{Category, Disclosure, Disclosures, UnknownCategory};
+pub use ids::{ActorId, CredentialId, IdError, RecordId, RequestId, SubjectId, TenantId};
+pub use purpose::{PurposeOfUse, UnknownPurpose};
+
+/// Re-exported so that every crate agrees on one clock type.
+pub use jiff::Timestamp;

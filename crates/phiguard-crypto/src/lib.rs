@@ -1,0 +1,1 @@
+//! Envelope encryption, key chain, blind indexes and credentials for phiguard, on aws-lc-rs.

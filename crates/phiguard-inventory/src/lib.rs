@@ -1,0 +1,1 @@
+//! The platform inventory schema shared by phiguard scan and phiguard assess.

@@ -1,0 +1,1 @@
+//! Static analysis of storefront code and infrastructure for PHI leaks.

@@ -1,0 +1,1 @@
+//! The phiguard HTTP API (axum), with TLS through rustls.

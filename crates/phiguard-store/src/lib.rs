@@ -1,0 +1,1 @@
+//! Durable storage for phiguard: the Store abstraction and its embedded SQLite backend.
