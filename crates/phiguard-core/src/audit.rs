@@ -106,6 +106,16 @@ pub enum Decision {
     Deny,
 }
 
+impl Decision {
+    /// The decision's name as it appears in APIs and stored events.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Deny => "deny",
+        }
+    }
+}
+
 /// How the request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -122,6 +132,20 @@ pub enum Outcome {
     PolicyError,
     /// An internal failure; nothing was disclosed.
     Failed,
+}
+
+impl Outcome {
+    /// The outcome's name as it appears in APIs and stored events.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Denied => "denied",
+            Outcome::NotFound => "not_found",
+            Outcome::Invalid => "invalid",
+            Outcome::PolicyError => "policy_error",
+            Outcome::Failed => "failed",
+        }
+    }
 }
 
 /// One access to the vault, as the audit trail keeps it.

@@ -1,0 +1,179 @@
+//! Schema and migrations of the two SQLite files.
+//!
+//! Each file records its schema version in `PRAGMA user_version`. The SQL is kept to what
+//! PostgreSQL also accepts (apart from `WITHOUT ROWID` and `AUTOINCREMENT`), so that a second
+//! backend can reuse the same shape.
+
+/// The newest schema version of `vault.sqlite`.
+pub(crate) const VAULT_VERSION: i64 = 1;
+
+/// The newest schema version of `keyring.sqlite`.
+pub(crate) const KEYRING_VERSION: i64 = 1;
+
+pub(crate) const VAULT_V1: &str = r#"
+CREATE TABLE tenants (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    time_zone   TEXT,
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE actors (
+    tenant_id    TEXT NOT NULL REFERENCES tenants(id),
+    id           TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('user', 'service', 'system')),
+    display_name TEXT NOT NULL,
+    roles        TEXT NOT NULL,
+    attributes   TEXT NOT NULL,
+    disabled     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE credentials (
+    id           TEXT PRIMARY KEY,
+    tenant_id    TEXT NOT NULL,
+    actor_id     TEXT NOT NULL,
+    secret_hash  BLOB NOT NULL,
+    label        TEXT,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    revoked_at   INTEGER,
+    FOREIGN KEY (tenant_id, actor_id) REFERENCES actors(tenant_id, id)
+);
+CREATE INDEX credentials_by_actor ON credentials (tenant_id, actor_id);
+
+CREATE TABLE subjects (
+    tenant_id    TEXT NOT NULL REFERENCES tenants(id),
+    id           TEXT NOT NULL,
+    restricted   INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    disposed_at  INTEGER,
+    PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE subject_links (
+    tenant_id    TEXT NOT NULL,
+    field        TEXT NOT NULL,
+    digest       BLOB NOT NULL,
+    subject_id   TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, field, digest),
+    FOREIGN KEY (tenant_id, subject_id) REFERENCES subjects(tenant_id, id)
+) WITHOUT ROWID;
+CREATE INDEX subject_links_by_subject ON subject_links (tenant_id, subject_id);
+
+CREATE TABLE records (
+    tenant_id            TEXT NOT NULL,
+    id                   TEXT NOT NULL,
+    subject_id           TEXT NOT NULL,
+    record_type          TEXT NOT NULL,
+    subject_key_version  INTEGER NOT NULL,
+    source_digest        BLOB,
+    created_at           INTEGER NOT NULL,
+    updated_at           INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, subject_id) REFERENCES subjects(tenant_id, id)
+);
+CREATE INDEX records_by_subject ON records (tenant_id, subject_id, created_at, id);
+CREATE UNIQUE INDEX records_by_source ON records (tenant_id, source_digest)
+    WHERE source_digest IS NOT NULL;
+
+CREATE TABLE record_parts (
+    tenant_id  TEXT NOT NULL,
+    record_id  TEXT NOT NULL,
+    part       TEXT NOT NULL,
+    sealed     BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, record_id, part),
+    FOREIGN KEY (tenant_id, record_id) REFERENCES records(tenant_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE search_index (
+    tenant_id   TEXT NOT NULL,
+    field       TEXT NOT NULL,
+    digest      BLOB NOT NULL,
+    record_id   TEXT NOT NULL,
+    subject_id  TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, field, digest, record_id)
+) WITHOUT ROWID;
+CREATE INDEX search_index_by_record ON search_index (tenant_id, record_id);
+CREATE INDEX search_index_by_subject ON search_index (tenant_id, subject_id);
+
+CREATE TABLE policies (
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+    id          TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+
+CREATE TABLE record_types (
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+    name        TEXT NOT NULL,
+    definition  TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, name)
+);
+
+CREATE TABLE break_glass (
+    tenant_id   TEXT NOT NULL,
+    actor_id    TEXT NOT NULL,
+    subject_id  TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    granted_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+CREATE INDEX break_glass_by_actor ON break_glass (tenant_id, actor_id, subject_id, expires_at);
+
+CREATE TABLE audit_events (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id   TEXT NOT NULL,
+    time        INTEGER NOT NULL,
+    actor_id    TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    subject_id  TEXT,
+    record_id   TEXT,
+    outcome     TEXT NOT NULL,
+    event       TEXT NOT NULL
+);
+CREATE INDEX audit_by_tenant ON audit_events (tenant_id, seq);
+CREATE INDEX audit_by_subject ON audit_events (tenant_id, subject_id, seq)
+    WHERE subject_id IS NOT NULL;
+
+-- The audit trail is append-only: no statement may change or remove an event.
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit events are append-only');
+END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit events are append-only');
+END;
+"#;
+
+pub(crate) const KEYRING_V1: &str = r#"
+CREATE TABLE tenant_keys (
+    tenant_id   TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    wrapped     BLOB NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, version)
+);
+
+CREATE TABLE index_keys (
+    tenant_id           TEXT PRIMARY KEY,
+    tenant_key_version  INTEGER NOT NULL,
+    wrapped             BLOB NOT NULL
+);
+
+CREATE TABLE subject_keys (
+    tenant_id           TEXT NOT NULL,
+    subject_id          TEXT NOT NULL,
+    version             INTEGER NOT NULL,
+    tenant_key_version  INTEGER NOT NULL,
+    wrapped             BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, subject_id)
+) WITHOUT ROWID;
+CREATE INDEX subject_keys_by_wrapping ON subject_keys (tenant_id, tenant_key_version);
+"#;
