@@ -68,9 +68,9 @@ use tokio::sync::oneshot;
 pub use change::{Change, KeyChange, KeyReceipt, Receipt};
 pub use error::StoreError;
 pub use model::{
-    Actor, AuditQuery, BreakGlassGrant, Credential, Digest, IndexEntry, IndexHit, Policy, Record,
-    RecordPart, RecordTypeConfig, StoredAuditEvent, Subject, Tenant, TenantCounts, WrappedIndexKey,
-    WrappedSubjectKey, WrappedTenantKey,
+    Actor, AuditQuery, BreakGlassGrant, Credential, CredentialLookup, Digest, IndexEntry, IndexHit,
+    Policy, Record, RecordPart, RecordTypeConfig, StoredAuditEvent, Subject, Tenant, TenantCounts,
+    WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
 };
 pub use sqlite::{KEYRING_FILE, SqliteStore, VAULT_FILE};
 
@@ -165,12 +165,19 @@ pub trait Store: Send + Sync + 'static {
     /// As for [`Store::tenant`].
     fn actors(&self, tenant: &TenantId) -> Result<Vec<Actor>, StoreError>;
 
-    /// A credential and the actor it is bound to.
+    /// A credential, the actor it is bound to and the tenant's configuration version.
     ///
     /// # Errors
     ///
     /// As for [`Store::tenant`].
-    fn credential(&self, id: &CredentialId) -> Result<Option<(Credential, Actor)>, StoreError>;
+    fn credential(&self, id: &CredentialId) -> Result<Option<CredentialLookup>, StoreError>;
+
+    /// A tenant's configuration version: it changes whenever its policies or record types do.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn config_version(&self, tenant: &TenantId) -> Result<Option<u64>, StoreError>;
 
     /// A tenant's credentials, optionally of one actor only, newest first.
     ///

@@ -68,6 +68,18 @@ pub struct Credential {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// A credential found by its id, with what the vault needs to authenticate a request in one
+/// read: the actor it is bound to and the version of the tenant's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialLookup {
+    /// The credential.
+    pub credential: Credential,
+    /// The actor it is bound to.
+    pub actor: Actor,
+    /// The tenant's configuration version (policies, record types) at the time of the read.
+    pub config_version: u64,
+}
+
 /// A person records are about, under a pseudonymous id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {

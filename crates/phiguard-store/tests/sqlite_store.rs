@@ -1,4 +1,7 @@
-#![allow(clippy::unwrap_used, reason = "a test fails loudly on any unexpected error")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on any unexpected error"
+)]
 
 //! Behaviour of the embedded store, driven through the `Store` trait.
 
@@ -427,9 +430,10 @@ async fn credentials_come_back_with_their_actor_and_can_be_revoked() {
         .await
         .unwrap();
 
-    let (found, holder) = store.credential(&id).unwrap().unwrap();
-    assert_eq!(found, credential);
-    assert_eq!(holder.id.as_str(), "agent");
+    let found = store.credential(&id).unwrap().unwrap();
+    assert_eq!(found.credential, credential);
+    assert_eq!(found.actor.id.as_str(), "agent");
+    assert_eq!(found.config_version, 0);
 
     let wrong_tenant = store.submit(vec![Change::RevokeCredential {
         tenant: "south".parse().unwrap(),
@@ -451,7 +455,7 @@ async fn credentials_come_back_with_their_actor_and_can_be_revoked() {
             .credential(&id)
             .unwrap()
             .unwrap()
-            .0
+            .credential
             .revoked_at
             .is_some()
     );
@@ -545,4 +549,35 @@ async fn rewrapping_is_compare_and_swap_and_old_keys_die_when_unused() {
         }])
         .unwrap();
     assert!(store.subject_key(&north, &s).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn policy_and_record_type_changes_bump_the_configuration_version() {
+    let (_dir, store) = seeded().await;
+    let north: TenantId = "north".parse().unwrap();
+    let before = store.config_version(&north).unwrap().unwrap();
+
+    store
+        .submit(vec![Change::PutPolicy(phiguard_store::Policy {
+            tenant: north.clone(),
+            id: "p1".into(),
+            text: "forbid(principal, action, resource);".into(),
+            created_at: now(),
+            updated_at: now(),
+        })])
+        .await
+        .unwrap();
+    store
+        .submit(vec![Change::DeletePolicy {
+            tenant: north.clone(),
+            id: "p1".into(),
+        }])
+        .await
+        .unwrap();
+
+    assert_eq!(store.config_version(&north).unwrap(), Some(before + 2));
+    assert_eq!(
+        store.config_version(&"nowhere".parse().unwrap()).unwrap(),
+        None
+    );
 }

@@ -10,10 +10,10 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::SqliteStore;
 use super::convert::{micros, opt_timestamp, parse, timestamp, version};
 use crate::{
-    Actor, AuditQuery, BreakGlassGrant, Change, Credential, Digest, IndexHit, KeyChange,
-    KeyReceipt, Pending, Policy, Record, RecordPart, RecordTypeConfig, Store, StoreError,
-    StoredAuditEvent, Subject, Tenant, TenantCounts, WrappedIndexKey, WrappedSubjectKey,
-    WrappedTenantKey,
+    Actor, AuditQuery, BreakGlassGrant, Change, Credential, CredentialLookup, Digest, IndexHit,
+    KeyChange, KeyReceipt, Pending, Policy, Record, RecordPart, RecordTypeConfig, Store,
+    StoreError, StoredAuditEvent, Subject, Tenant, TenantCounts, WrappedIndexKey,
+    WrappedSubjectKey, WrappedTenantKey,
 };
 
 /// The most audit events one query returns.
@@ -316,25 +316,48 @@ impl Store for SqliteStore {
         })
     }
 
-    fn credential(&self, id: &CredentialId) -> Result<Option<(Credential, Actor)>, StoreError> {
+    fn credential(&self, id: &CredentialId) -> Result<Option<CredentialLookup>, StoreError> {
         self.vault_reads.with(|conn| {
             let raw = conn
                 .prepare_cached(&format!(
                     "SELECT c.id, c.tenant_id, c.actor_id, c.secret_hash, c.label, c.created_at,
-                            c.expires_at, c.revoked_at, {ACTOR_COLUMNS}
+                            c.expires_at, c.revoked_at, {ACTOR_COLUMNS}, t.config_version
                      FROM credentials c
                      JOIN actors a ON a.tenant_id = c.tenant_id AND a.id = c.actor_id
+                     JOIN tenants t ON t.id = c.tenant_id
                      WHERE c.id = ?1"
                 ))
                 .and_then(|mut s| {
                     s.query_row(params![id.as_str()], |row| {
-                        Ok((credential_from(row)?, RawActor::read(row, 8)?))
+                        Ok((
+                            credential_from(row)?,
+                            RawActor::read(row, 8)?,
+                            row.get::<_, i64>(17)?,
+                        ))
                     })
                     .optional()
                 })
                 .map_err(StoreError::db("reading a credential"))?;
-            raw.map(|(credential, actor)| Ok((into_credential(credential)?, actor.into_actor()?)))
-                .transpose()
+            raw.map(|(credential, actor, version)| {
+                Ok(CredentialLookup {
+                    credential: into_credential(credential)?,
+                    actor: actor.into_actor()?,
+                    config_version: u64::try_from(version).unwrap_or_default(),
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn config_version(&self, tenant: &TenantId) -> Result<Option<u64>, StoreError> {
+        self.vault_reads.with(|conn| {
+            conn.prepare_cached("SELECT config_version FROM tenants WHERE id = ?1")
+                .and_then(|mut s| {
+                    s.query_row(params![tenant.as_str()], |row| row.get::<_, i64>(0))
+                        .optional()
+                })
+                .map(|v| v.map(|v| u64::try_from(v).unwrap_or_default()))
+                .map_err(StoreError::db("reading a configuration version"))
         })
     }
 

@@ -15,7 +15,10 @@ CREATE TABLE tenants (
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL,
     time_zone   TEXT,
-    created_at  INTEGER NOT NULL
+    created_at  INTEGER NOT NULL,
+    -- Bumped with every change to the tenant's policies or record types, so that caches of
+    -- compiled configuration in any process notice the change on their next request.
+    config_version  INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE actors (

@@ -171,6 +171,13 @@ fn require_one(changed: usize, what: &'static str) -> Result<(), StoreError> {
     }
 }
 
+fn bump_config_version(conn: &Connection, tenant: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE tenants SET config_version = config_version + 1 WHERE id = ?1")
+        .and_then(|mut s| s.execute(params![tenant]))
+        .map_err(StoreError::db("bumping a tenant's configuration version"))
+        .and_then(|changed| require_one(changed, "the tenant"))
+}
+
 fn apply(conn: &Connection, change: &Change) -> Result<Option<u64>, StoreError> {
     match change {
         Change::InsertTenant(t) => {
@@ -329,6 +336,7 @@ fn apply(conn: &Connection, change: &Change) -> Result<Option<u64>, StoreError> 
                 ])
             })
             .map_err(conflict_or("the policy's tenant", "storing a policy"))?;
+            bump_config_version(conn, p.tenant.as_str())?;
         }
         Change::DeletePolicy { tenant, id } => {
             let changed = conn
@@ -336,6 +344,7 @@ fn apply(conn: &Connection, change: &Change) -> Result<Option<u64>, StoreError> 
                 .and_then(|mut s| s.execute(params![tenant.as_str(), id]))
                 .map_err(StoreError::db("removing a policy"))?;
             require_one(changed, "the policy")?;
+            bump_config_version(conn, tenant.as_str())?;
         }
         Change::PutRecordType(r) => {
             conn.prepare_cached(
