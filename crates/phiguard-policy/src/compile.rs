@@ -13,13 +13,10 @@ use std::sync::Arc;
 use cedar_policy::{Authorizer, Policy, PolicyId, PolicySet, Schema, ValidationMode, Validator};
 use phiguard_core::TenantId;
 
+use crate::defaults::DEFAULT_POLICIES;
 use crate::disclosure_rule::{CEILING_MARKER, DisclosureRule, read_rule};
 use crate::schema::{Vocabulary, parse_schema};
 use crate::{Action, PolicyError, TenantPolicies};
-
-/// The global policies phiguard ships, in Cedar syntax. Each carries `@id("...")`; phiguard
-/// names it `global/<id>`.
-pub const DEFAULT_POLICIES: &str = include_str!("../cedar/defaults.cedar");
 
 /// The prefix of every global policy id.
 pub const GLOBAL_PREFIX: &str = "global/";
@@ -256,4 +253,411 @@ fn is_slug(id: &str) -> bool {
     let rest_ok =
         bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
     first_ok && rest_ok && id.len() <= 63
+}
+
+#[cfg(test)]
+mod tests {
+    use phiguard_core::{ActorKind, Decision, Disclosures, Outcome, PurposeOfUse};
+
+    use super::*;
+    use crate::AnnotationProblem;
+    use crate::testing::{World, decide, levels, tenant_policies};
+
+    const READS: &str =
+        r#"action in [Phiguard::Action::"read_record", Phiguard::Action::"list_records"]"#;
+
+    fn compile(id: &str, text: &str) -> Result<TenantPolicies, PolicyError> {
+        let world = World::new();
+        world
+            .engine
+            .compile_tenant(&world.home, &tenant_policies(&[(id, text)]))
+    }
+
+    fn read_as(
+        policies: &TenantPolicies,
+        world: &World,
+        role: &str,
+        purpose: PurposeOfUse,
+    ) -> crate::AccessDecision {
+        let kind = crate::testing::natural_kind(role);
+        let actor = world.actor(&[role], kind);
+        let record = world.record(&world.home, false);
+        decide(policies, &actor, Action::ReadRecord, record, purpose, false)
+    }
+
+    #[test]
+    fn a_withhold_ceiling_removes_clinical_for_clinicians_and_keeps_the_rest() {
+        let world = World::new();
+        let text = format!(
+            r#"@withhold("clinical")
+               forbid (principal in Phiguard::Role::"clinician", {READS}, resource);"#
+        );
+        let policies = world.policies(&[("no-clinical", &text)]);
+
+        let decision = read_as(&policies, &world, "clinician", PurposeOfUse::Treat);
+        assert_eq!(decision.decision, Decision::Allow);
+        assert_eq!(decision.disclosures, levels("CCCCCCWWC"));
+        assert_eq!(
+            decision.policies,
+            ["global/clinician-treatment", "tenant/no-clinical"]
+        );
+
+        let pharmacist = read_as(&policies, &world, "pharmacist", PurposeOfUse::Treat);
+        assert_eq!(
+            pharmacist.disclosures,
+            levels("CCCMCCCWC"),
+            "the ceiling names clinicians"
+        );
+    }
+
+    #[test]
+    fn a_mask_ceiling_lowers_clear_to_masked_and_leaves_lower_levels_alone() {
+        let world = World::new();
+        let text = format!(r#"@mask("identifier, name") forbid (principal, {READS}, resource);"#);
+        let policies = world.policies(&[("mask-ids", &text)]);
+
+        let fulfillment = read_as(&policies, &world, "fulfillment", PurposeOfUse::Hoperat);
+        assert_eq!(fulfillment.disclosures, levels("WMCCWWWWW"));
+        let billing = read_as(&policies, &world, "billing", PurposeOfUse::Hpaymt);
+        assert_eq!(billing.disclosures, levels("MMWWMWWCW"));
+    }
+
+    #[test]
+    fn a_ceiling_applies_only_when_its_condition_holds() {
+        let world = World::new();
+        let text = format!(
+            r#"@withhold("*") forbid (principal, {READS}, resource)
+               when {{ context.purpose == "CAREMGT" }};"#
+        );
+        let policies = world.policies(&[("no-care-management", &text)]);
+
+        let treat = read_as(&policies, &world, "clinician", PurposeOfUse::Treat);
+        assert_eq!(treat.disclosures, levels("CCCCCCCWC"));
+        assert_eq!(treat.policies, ["global/clinician-treatment"]);
+
+        let care = read_as(&policies, &world, "clinician", PurposeOfUse::Caremgt);
+        assert_eq!(care.decision, Decision::Allow, "a ceiling never denies");
+        assert_eq!(care.disclosures, Disclosures::withhold_all());
+    }
+
+    #[test]
+    fn a_satisfied_ceiling_without_a_grant_allows_nothing() {
+        let world = World::new();
+        let text = format!(r#"@mask("name") forbid (principal, {READS}, resource);"#);
+        let policies = world.policies(&[("mask-names", &text)]);
+
+        let admin = read_as(&policies, &world, "tenant_admin", PurposeOfUse::Hoperat);
+        assert_eq!(admin.decision, Decision::Deny);
+        assert_eq!(admin.outcome, Outcome::Denied);
+        assert!(admin.policies.is_empty());
+    }
+
+    #[test]
+    fn a_ceiling_does_not_deny_actions_without_disclosures() {
+        let world = World::new();
+        let policies = world.policies(&[(
+            "withhold-all",
+            r#"@withhold("*") forbid (principal, action, resource);"#,
+        )]);
+        let clinician = world.actor(&["clinician"], ActorKind::User);
+        let tenant = crate::Resource::Tenant(&world.home);
+
+        let search = decide(
+            &policies,
+            &clinician,
+            Action::Search,
+            tenant,
+            PurposeOfUse::Treat,
+            false,
+        );
+        assert!(search.is_allowed());
+        let read = read_as(&policies, &world, "clinician", PurposeOfUse::Treat);
+        assert!(read.is_allowed());
+        assert_eq!(read.disclosures, Disclosures::withhold_all());
+    }
+
+    #[test]
+    fn a_plain_forbid_denies_the_whole_request() {
+        let world = World::new();
+        let text = format!(
+            r#"forbid (principal in Phiguard::Role::"clinician", {READS}, resource)
+               when {{ resource has record_type && resource.record_type == "fhir.Observation" }};"#
+        );
+        let policies = world.policies(&[("no-observations", &text)]);
+
+        let decision = read_as(&policies, &world, "clinician", PurposeOfUse::Treat);
+        assert_eq!(decision.decision, Decision::Deny);
+        assert_eq!(decision.outcome, Outcome::Denied);
+        assert_eq!(decision.disclosures, Disclosures::withhold_all());
+        assert_eq!(decision.policies, ["tenant/no-observations"]);
+    }
+
+    #[test]
+    fn a_tenant_grant_adds_to_the_global_ones() {
+        let world = World::new();
+        let text = format!(
+            r#"@clear("name, clinical") @masked("contact")
+               permit (principal in Phiguard::Role::"nurse", {READS}, resource)
+               when {{ principal.hasTag("ward") && principal.getTag("ward") == "oncology" }};"#
+        );
+        let policies = world.policies(&[("oncology-nurses", &text)]);
+        let record = world.record(&world.home, false);
+
+        for (ward, allowed) in [
+            (Some("oncology"), true),
+            (Some("cardiology"), false),
+            (None, false),
+        ] {
+            let attributes: Vec<(&str, &str)> = ward.map(|w| ("ward", w)).into_iter().collect();
+            let nurse =
+                crate::testing::actor_in(&world.home, &["nurse"], ActorKind::User, &attributes);
+            let decision = decide(
+                &policies,
+                &nurse,
+                Action::ReadRecord,
+                record,
+                PurposeOfUse::Treat,
+                false,
+            );
+            assert_eq!(decision.is_allowed(), allowed, "{ward:?}");
+            if allowed {
+                assert_eq!(decision.disclosures, levels("WCMWWWCWW"));
+            }
+        }
+    }
+
+    #[test]
+    fn a_permit_on_reads_without_disclosure_annotations_is_rejected() {
+        for text in [
+            format!(r#"permit (principal, {READS}, resource);"#),
+            r#"permit (principal, action, resource);"#.to_owned(),
+            r#"@id("x") @description("reads") permit (principal, action == Phiguard::Action::"list_records", resource);"#.to_owned(),
+        ] {
+            let error = compile("reads", &text).unwrap_err();
+            assert_eq!(error, PolicyError::MissingDisclosure { policy: "tenant/reads".into() });
+            assert!(error.to_string().contains("`tenant/reads`"), "{error}");
+        }
+        assert!(
+            compile(
+                "search",
+                r#"permit (principal, action == Phiguard::Action::"search", resource);"#
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn invalid_cedar_is_rejected_with_a_message_naming_the_policy() {
+        let cases = [
+            (
+                "typo",
+                r#"permit (principal, action, resource) when { true "#,
+            ),
+            (
+                "two",
+                r#"@clear("*") permit (principal, action, resource); @clear("*") permit (principal, action, resource);"#,
+            ),
+            (
+                "template",
+                r#"@clear("*") permit (principal == ?principal, action, resource);"#,
+            ),
+            (
+                "no-such-attribute",
+                r#"permit (principal, action == Phiguard::Action::"search", resource) when { principal.salary > 3 };"#,
+            ),
+            (
+                "no-such-action",
+                r#"permit (principal, action == Phiguard::Action::"export", resource);"#,
+            ),
+            (
+                "unguarded-tag",
+                r#"permit (principal, action == Phiguard::Action::"search", resource) when { principal.getTag("ward") == "a" };"#,
+            ),
+        ];
+        for (id, text) in cases {
+            let error = compile(id, text).unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    PolicyError::Syntax { .. } | PolicyError::Validation { .. }
+                ),
+                "{id}: {error:?}"
+            );
+            assert!(
+                error.to_string().contains(&format!("`tenant/{id}`")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn disclosure_annotations_are_checked() {
+        let search = r#"action == Phiguard::Action::"search""#;
+        let cases: Vec<(String, &str, AnnotationProblem)> = vec![
+            (
+                format!(r#"@clear("name, ssn") permit (principal, {READS}, resource);"#),
+                "clear",
+                AnnotationProblem::UnknownCategory { name: "ssn".into() },
+            ),
+            (
+                format!(r#"@cleer("name") permit (principal, {READS}, resource);"#),
+                "cleer",
+                AnnotationProblem::Unknown,
+            ),
+            (
+                format!(
+                    r#"@phiguard_ceiling("") @clear("name") permit (principal, {READS}, resource);"#
+                ),
+                "phiguard_ceiling",
+                AnnotationProblem::Unknown,
+            ),
+            (
+                format!(r#"@clear("name") forbid (principal, {READS}, resource);"#),
+                "clear",
+                AnnotationProblem::WrongEffect {
+                    belongs_on: "permit",
+                },
+            ),
+            (
+                format!(r#"@withhold("name") permit (principal, {READS}, resource);"#),
+                "withhold",
+                AnnotationProblem::WrongEffect {
+                    belongs_on: "forbid",
+                },
+            ),
+            (
+                format!(
+                    r#"@clear("name") @masked("contact, name") permit (principal, {READS}, resource);"#
+                ),
+                "masked",
+                AnnotationProblem::Conflict {
+                    category: phiguard_core::Category::Name,
+                },
+            ),
+            (
+                format!(r#"@clear(" , ") permit (principal, {READS}, resource);"#),
+                "clear",
+                AnnotationProblem::Empty,
+            ),
+            (
+                format!(r#"@clear("name") permit (principal, {search}, resource);"#),
+                "clear",
+                AnnotationProblem::NotPhiAction,
+            ),
+            (
+                format!(r#"@withhold("name") forbid (principal, {search}, resource);"#),
+                "withhold",
+                AnnotationProblem::NotPhiAction,
+            ),
+        ];
+
+        for (text, annotation, problem) in cases {
+            let error = compile("p", &text).unwrap_err();
+            let expected = PolicyError::Annotation {
+                policy: "tenant/p".into(),
+                annotation: annotation.into(),
+                problem,
+            };
+            assert_eq!(error, expected, "{text}");
+            assert!(
+                error
+                    .to_string()
+                    .contains(&format!("`tenant/p`, annotation @{annotation}"))
+            );
+        }
+    }
+
+    #[test]
+    fn a_star_grants_all_nine_and_lists_tolerate_spacing_and_repeats() {
+        let world = World::new();
+        let everything = format!(
+            r#"@clear("*") permit (principal in Phiguard::Role::"chart_auditor", {READS}, resource)
+               when {{ context.purpose == "HCOMPL" }};"#
+        );
+        let spaced = format!(
+            r#"@masked(" name ,name,  birthdate ") permit (principal in Phiguard::Role::"greeter", {READS}, resource);"#
+        );
+        let policies = world.policies(&[("auditors", &everything), ("greeters", &spaced)]);
+
+        let auditor = read_as(&policies, &world, "chart_auditor", PurposeOfUse::Hcompl);
+        assert_eq!(auditor.disclosures, levels("CCCCCCCCC"));
+        let greeter = read_as(&policies, &world, "greeter", PurposeOfUse::Hoperat);
+        assert_eq!(greeter.disclosures, levels("WMWWMWWWW"));
+    }
+
+    #[test]
+    fn tenant_policy_ids_are_slugs_unique_and_apart_from_global_ids() {
+        let world = World::new();
+        let search = r#"permit (principal, action == Phiguard::Action::"search", resource);"#;
+
+        for bad in ["", "Upper", "has space", "a/b", "-lead", &"x".repeat(64)] {
+            let error = world
+                .engine
+                .compile_tenant(&world.home, &tenant_policies(&[(bad, search)]))
+                .unwrap_err();
+            assert_eq!(error, PolicyError::InvalidPolicyId, "{bad:?}");
+        }
+
+        let twice = tenant_policies(&[("same", search), ("same", search)]);
+        let error = world
+            .engine
+            .compile_tenant(&world.home, &twice)
+            .unwrap_err();
+        assert_eq!(
+            error,
+            PolicyError::DuplicatePolicy {
+                policy: "tenant/same".into()
+            }
+        );
+
+        let shadow = world.policies(&[("tenant-wall", search)]);
+        let ids = shadow.policy_ids();
+        assert!(ids.contains(&"global/tenant-wall".to_owned()));
+        assert!(ids.contains(&"tenant/tenant-wall".to_owned()));
+    }
+
+    #[test]
+    fn each_tenant_decides_with_its_own_policies_only() {
+        let world = World::new();
+        let grant = format!(
+            r#"@clear("name") permit (principal in Phiguard::Role::"nurse", {READS}, resource);"#
+        );
+        let home = world.policies(&[("nurses", &grant)]);
+        let away = world.engine.compile_tenant(&world.away, &[]).unwrap();
+        assert_eq!(away.tenant(), &world.away);
+        assert!(
+            !away
+                .policy_ids()
+                .iter()
+                .any(|id| id.starts_with(TENANT_PREFIX))
+        );
+
+        let nurse_home = world.actor(&["nurse"], ActorKind::User);
+        let nurse_away = crate::testing::actor_in(&world.away, &["nurse"], ActorKind::User, &[]);
+        let treat = PurposeOfUse::Treat;
+        let home_record = world.record(&world.home, false);
+        let away_record = world.record(&world.away, false);
+        assert!(
+            decide(
+                &home,
+                &nurse_home,
+                Action::ReadRecord,
+                home_record,
+                treat,
+                false
+            )
+            .is_allowed()
+        );
+        assert!(
+            !decide(
+                &away,
+                &nurse_away,
+                Action::ReadRecord,
+                away_record,
+                treat,
+                false
+            )
+            .is_allowed()
+        );
+    }
 }

@@ -197,24 +197,7 @@ impl TenantPolicies {
         category: Option<Category>,
     ) -> Result<Response, String> {
         let compiled = &*self.0;
-        let mut context = vec![
-            (
-                "purpose".to_owned(),
-                RestrictedExpression::new_string(request.purpose.code().to_owned()),
-            ),
-            (
-                "break_glass".to_owned(),
-                RestrictedExpression::new_bool(request.break_glass),
-            ),
-        ];
-        if let Some(category) = category {
-            context.push((
-                "category".to_owned(),
-                RestrictedExpression::new_string(category.as_str().to_owned()),
-            ));
-        }
-        let context = Context::from_pairs(context)
-            .map_err(|e| format!("the request context could not be built: {e}"))?;
+        let context = request_context(request, category)?;
 
         let cedar_request = Request::new(
             cedar.principal.clone(),
@@ -302,8 +285,319 @@ impl TenantPolicies {
     }
 }
 
+/// The request context: the purpose code and the break-glass flag, plus the category when
+/// deciding one category at a time.
+fn request_context(
+    request: &AccessRequest<'_>,
+    category: Option<Category>,
+) -> Result<Context, String> {
+    let mut context = vec![
+        (
+            "purpose".to_owned(),
+            RestrictedExpression::new_string(request.purpose.code().to_owned()),
+        ),
+        (
+            "break_glass".to_owned(),
+            RestrictedExpression::new_bool(request.break_glass),
+        ),
+    ];
+    if let Some(category) = category {
+        context.push((
+            "category".to_owned(),
+            RestrictedExpression::new_string(category.as_str().to_owned()),
+        ));
+    }
+    Context::from_pairs(context).map_err(|e| format!("the request context could not be built: {e}"))
+}
+
 fn erroring_policy(error: &AuthorizationError) -> String {
     match error {
         AuthorizationError::PolicyEvaluationError(e) => e.policy_id().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use phiguard_core::{ActorKind, PurposeOfUse, Role};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::Resource;
+    use crate::schema::parse_schema;
+    use crate::testing::{World, actor_in, decide, levels};
+
+    const OVERFLOW: &str = r#"@clear("name")
+        permit (principal, action == Phiguard::Action::"read_record", resource)
+        when { 9223372036854775807 + 1 > 0 };"#;
+
+    #[test]
+    fn an_evaluation_error_denies_even_when_other_policies_permit() {
+        let world = World::new();
+        let policies = world.policies(&[("overflow", OVERFLOW)]);
+        let clinician = world.actor(&["clinician"], ActorKind::User);
+        let record = world.record(&world.home, false);
+
+        let decision = decide(
+            &policies,
+            &clinician,
+            Action::ReadRecord,
+            record,
+            PurposeOfUse::Treat,
+            false,
+        );
+        assert_eq!(decision.decision, Decision::Deny);
+        assert_eq!(decision.outcome, Outcome::PolicyError);
+        assert_eq!(decision.disclosures, Disclosures::withhold_all());
+        assert_eq!(decision.policies, ["tenant/overflow"]);
+        assert_eq!(decision.errors.len(), 1);
+        assert!(
+            decision.errors[0].contains("tenant/overflow"),
+            "{:?}",
+            decision.errors
+        );
+        assert!(
+            decision.errors[0].contains("overflow"),
+            "{:?}",
+            decision.errors
+        );
+
+        let search = Resource::Tenant(&world.home);
+        let unaffected = decide(
+            &policies,
+            &clinician,
+            Action::Search,
+            search,
+            PurposeOfUse::Treat,
+            false,
+        );
+        assert!(
+            unaffected.is_allowed(),
+            "the failing policy's scope excludes search"
+        );
+    }
+
+    #[test]
+    fn an_erroring_ceiling_or_forbid_also_denies() {
+        let world = World::new();
+        let reads =
+            r#"action in [Phiguard::Action::"read_record", Phiguard::Action::"list_records"]"#;
+        let ceiling = format!(
+            r#"@withhold("clinical") forbid (principal, {reads}, resource)
+               when {{ 9223372036854775807 * 2 > 0 }};"#
+        );
+        let forbid = r#"forbid (principal, action == Phiguard::Action::"search", resource)
+               when { -9223372036854775807 - 2 < 0 };"#;
+        let policies = world.policies(&[("bad-ceiling", &ceiling), ("bad-forbid", forbid)]);
+        let clinician = world.actor(&["clinician"], ActorKind::User);
+
+        let record = world.record(&world.home, false);
+        let read = decide(
+            &policies,
+            &clinician,
+            Action::ReadRecord,
+            record,
+            PurposeOfUse::Treat,
+            false,
+        );
+        assert_eq!(
+            (read.decision, read.outcome),
+            (Decision::Deny, Outcome::PolicyError)
+        );
+        assert_eq!(read.policies, ["tenant/bad-ceiling"]);
+
+        let tenant = Resource::Tenant(&world.home);
+        let search = decide(
+            &policies,
+            &clinician,
+            Action::Search,
+            tenant,
+            PurposeOfUse::Treat,
+            false,
+        );
+        assert_eq!(
+            (search.decision, search.outcome),
+            (Decision::Deny, Outcome::PolicyError)
+        );
+        assert_eq!(search.policies, ["tenant/bad-forbid"]);
+    }
+
+    #[test]
+    fn evaluation_errors_quote_policy_text_not_entity_contents() {
+        // Strict validation leaves arithmetic overflow (and extension functions on literals)
+        // as the only errors a phiguard policy can raise: every attribute is required, tags
+        // must be guarded with hasTag, extension constructors take literals, and every entity
+        // a policy can reach is in the request. The message quotes the policy and operands
+        // that come from policy text, not the entities' contents.
+        let world = World::new();
+        let policies = world.policies(&[("overflow", OVERFLOW)]);
+        let clinician = actor_in(
+            &world.home,
+            &["clinician"],
+            ActorKind::User,
+            &[("department", "cardiology")],
+        );
+        let record = world.record(&world.home, false);
+        let decision = decide(
+            &policies,
+            &clinician,
+            Action::ReadRecord,
+            record,
+            PurposeOfUse::Treat,
+            false,
+        );
+
+        let text = decision.errors.join(" ");
+        assert!(!text.contains(world.subject.as_str()), "{text}");
+        assert!(!text.contains(world.record.as_str()), "{text}");
+        assert!(!text.contains("cardiology"), "{text}");
+    }
+
+    #[test]
+    fn the_entities_and_context_of_every_request_conform_to_the_schema() {
+        let world = World::new();
+        let schema = parse_schema().unwrap();
+        let policies = world.policies(&[]);
+        let principal = actor_in(
+            &world.home,
+            &["clinician", "nurse"],
+            ActorKind::Service,
+            &[("department", "cardiology"), ("facility", "north-3")],
+        );
+
+        for action in Action::ALL {
+            let mut resources = vec![world.resource(action, &world.home, true)];
+            if action == Action::ReadAudit {
+                resources.push(Resource::Subject {
+                    tenant: &world.home,
+                    subject: &world.subject,
+                    restricted: false,
+                });
+            }
+            for resource in resources {
+                let request = AccessRequest {
+                    principal: &principal,
+                    action,
+                    resource,
+                    purpose: PurposeOfUse::Etreat,
+                    break_glass: true,
+                };
+                let cedar = policies.translate(&request).unwrap();
+                let entities: Vec<Entity> = cedar.entities.iter().cloned().collect();
+                Entities::from_entities(entities, Some(&schema)).unwrap();
+                let context = request_context(&request, None).unwrap();
+                let action_uid = policies.0.engine.vocabulary.action(action).clone();
+                Request::new(
+                    cedar.principal,
+                    action_uid,
+                    cedar.resource,
+                    context,
+                    Some(&schema),
+                )
+                .unwrap_or_else(|e| panic!("{action}: {e}"));
+            }
+        }
+    }
+
+    /// What each policy in the proptest set grants, written from the policy texts by hand.
+    const GRANTS: &[(&str, &str)] = &[
+        ("global/clinician-treatment", "CCCCCCCWC"),
+        ("global/pharmacist-treatment", "CCCMCCCWC"),
+        ("global/break-glass-treatment", "CCCCCCCWC"),
+        ("global/fulfillment-operations", "WCCCWWWWW"),
+        ("global/billing-payment", "CMWWMWWCW"),
+        ("global/support-masked", "MMMMMWWWW"),
+        ("global/storefront-masked", "MMMMMWWWW"),
+        ("global/analytics-deidentified", "WWWWMCWWW"),
+        ("tenant/nurse-care", "WCMWWWCWW"),
+    ];
+
+    const NURSE_CARE: &str = r#"@clear("name, clinical") @masked("contact")
+        permit (
+          principal in Phiguard::Role::"nurse",
+          action in [Phiguard::Action::"read_record", Phiguard::Action::"list_records"],
+          resource
+        )
+        when { ["TREAT", "CAREMGT"].contains(context.purpose) && !resource.restricted };"#;
+
+    const CARE_CEILING: &str = r#"@mask("identifier, contact") @withhold("free_text")
+        forbid (
+          principal,
+          action in [Phiguard::Action::"read_record", Phiguard::Action::"list_records"],
+          resource
+        )
+        when { context.purpose == "CAREMGT" };"#;
+
+    fn request_parts() -> impl Strategy<Value = (u16, usize, usize, usize, bool, bool, bool, bool)>
+    {
+        (
+            0u16..1 << 10,
+            0usize..3,
+            0..PurposeOfUse::ALL.len(),
+            0..Action::ALL.len(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_deny_never_discloses_and_an_allow_never_exceeds_its_grants(
+            (role_bits, kind, purpose, action, break_glass, restricted, away, with_tenant_policies)
+                in request_parts()
+        ) {
+            let world = World::new();
+            let policies = if with_tenant_policies {
+                world.policies(&[("nurse-care", NURSE_CARE), ("care-ceiling", CARE_CEILING)])
+            } else {
+                world.policies(&[])
+            };
+            let mut roles: Vec<&str> = Role::DEFAULTS
+                .iter()
+                .copied()
+                .chain(["nurse"])
+                .enumerate()
+                .filter(|(bit, _)| role_bits & (1 << bit) != 0)
+                .map(|(_, role)| role)
+                .collect();
+            roles.sort();
+            let kind = [ActorKind::User, ActorKind::Service, ActorKind::System][kind];
+            let actor = world.actor(&roles, kind);
+            let action = Action::ALL[action];
+            let tenant = if away { &world.away } else { &world.home };
+            let resource = world.resource(action, tenant, restricted);
+            let purpose = PurposeOfUse::ALL[purpose];
+
+            let decision = decide(&policies, &actor, action, resource, purpose, break_glass);
+
+            if !decision.is_allowed() {
+                prop_assert_eq!(decision.disclosures, Disclosures::withhold_all());
+                return Ok(());
+            }
+            prop_assert!(!away, "an allow across the tenant wall: {:?}", decision);
+            if !action.discloses_phi() {
+                prop_assert_eq!(decision.disclosures, Disclosures::withhold_all());
+            }
+            let mut union = Disclosures::withhold_all();
+            for id in &decision.policies {
+                if let Some((_, code)) = GRANTS.iter().find(|(grant, _)| grant == id) {
+                    for (category, level) in levels(code).iter() {
+                        union.raise(category, level);
+                    }
+                }
+            }
+            for (category, level) in decision.disclosures.iter() {
+                prop_assert!(
+                    level <= union.get(category),
+                    "{category} is {level} beyond the grants of {:?}", decision.policies
+                );
+            }
+            if restricted && action.discloses_phi() {
+                prop_assert_eq!(&decision.policies, &["global/break-glass-treatment".to_owned()]);
+            }
+        }
     }
 }

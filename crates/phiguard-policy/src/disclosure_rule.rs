@@ -123,3 +123,70 @@ fn parse_categories(value: &str) -> Result<Vec<Category>, AnnotationProblem> {
         Ok(categories)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_lists_accept_names_stars_spacing_and_repeats() {
+        assert_eq!(parse_categories("*").unwrap(), Category::ALL);
+        assert_eq!(parse_categories("name, *").unwrap(), Category::ALL);
+        assert_eq!(
+            parse_categories(" contact,name ,contact,").unwrap(),
+            [Category::Name, Category::Contact]
+        );
+    }
+
+    #[test]
+    fn category_lists_refuse_unknown_names_and_emptiness() {
+        assert_eq!(
+            parse_categories("name, Name"),
+            Err(AnnotationProblem::UnknownCategory {
+                name: "Name".into()
+            })
+        );
+        assert_eq!(
+            parse_categories("free text"),
+            Err(AnnotationProblem::UnknownCategory {
+                name: "free text".into()
+            })
+        );
+        assert_eq!(parse_categories(""), Err(AnnotationProblem::Empty));
+        assert_eq!(parse_categories(" ,, "), Err(AnnotationProblem::Empty));
+    }
+
+    #[test]
+    fn grants_and_ceilings_are_read_per_effect() {
+        let grant = Policy::parse(
+            None,
+            r#"@clear("name") @masked("address") permit (principal, action, resource);"#,
+        )
+        .unwrap();
+        let mut expected = Disclosures::withhold_all();
+        expected.set(Category::Name, Disclosure::Clear);
+        expected.set(Category::Address, Disclosure::Masked);
+        assert_eq!(
+            read_rule("p", &grant, true),
+            Ok(DisclosureRule::Grant(expected))
+        );
+
+        let ceiling = Policy::parse(
+            None,
+            r#"@withhold("clinical") @mask("name") forbid (principal, action, resource);"#,
+        )
+        .unwrap();
+        let mut caps = Disclosures::uniform(Disclosure::Clear);
+        caps.set(Category::Clinical, Disclosure::Withheld);
+        caps.set(Category::Name, Disclosure::Masked);
+        assert_eq!(
+            read_rule("p", &ceiling, true),
+            Ok(DisclosureRule::Ceiling(caps))
+        );
+
+        let forbid = Policy::parse(None, "forbid (principal, action, resource);").unwrap();
+        assert_eq!(read_rule("p", &forbid, true), Ok(DisclosureRule::Plain));
+        let permit = Policy::parse(None, "permit (principal, action, resource);").unwrap();
+        assert_eq!(read_rule("p", &permit, false), Ok(DisclosureRule::Plain));
+    }
+}

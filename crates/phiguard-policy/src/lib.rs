@@ -154,14 +154,18 @@
 mod action;
 mod compile;
 mod decision;
+mod defaults;
 mod disclosure_rule;
 mod error;
 mod request;
 mod schema;
+#[cfg(test)]
+mod testing;
 
 pub use action::{Action, UnknownAction};
-pub use compile::{DEFAULT_POLICIES, GLOBAL_PREFIX, PolicyEngine, TENANT_PREFIX, TenantPolicy};
+pub use compile::{GLOBAL_PREFIX, PolicyEngine, TENANT_PREFIX, TenantPolicy};
 pub use decision::{AccessDecision, TenantPolicies};
+pub use defaults::{DEFAULT_POLICIES, PLATFORM_TENANT};
 pub use error::{AnnotationProblem, PolicyError};
 pub use request::{AccessRequest, Principal, Resource};
 pub use schema::SCHEMA;
