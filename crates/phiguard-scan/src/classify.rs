@@ -19,7 +19,7 @@ use phiguard_core::Category;
 
 /// Why a value is taken for PHI: the category and a sentence for the finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Evidence {
+pub(crate) struct Evidence {
     /// The PHI category the value belongs to.
     pub category: Category,
     /// Why, in words: "`dob` names a date of birth".
@@ -28,8 +28,11 @@ pub struct Evidence {
 
 impl Evidence {
     /// Evidence with a reason.
-    pub fn new(category: Category, reason: impl Into<String>) -> Self {
-        Evidence { category, reason: reason.into() }
+    pub(crate) fn new(category: Category, reason: impl Into<String>) -> Self {
+        Evidence {
+            category,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -44,7 +47,11 @@ const fn phrase(
     category: Category,
     meaning: &'static str,
 ) -> Phrase {
-    Phrase { words, category, meaning }
+    Phrase {
+        words,
+        category,
+        meaning,
+    }
 }
 
 use Category::{
@@ -60,29 +67,65 @@ static PHRASES: &[Phrase] = &[
     phrase(&["birthday"], Birthdate, "a date of birth"),
     phrase(&["bday"], Birthdate, "a date of birth"),
     phrase(&["ssn"], Identifier, "a social security number"),
-    phrase(&["social", "security"], Identifier, "a social security number"),
+    phrase(
+        &["social", "security"],
+        Identifier,
+        "a social security number",
+    ),
     phrase(&["mrn"], Identifier, "a medical record number"),
-    phrase(&["medical", "record"], Identifier, "a medical record number"),
+    phrase(
+        &["medical", "record"],
+        Identifier,
+        "a medical record number",
+    ),
     phrase(&["member", "id"], Identifier, "an insurance member id"),
     phrase(&["memberid"], Identifier, "an insurance member id"),
-    phrase(&["subscriber", "id"], Identifier, "an insurance subscriber id"),
+    phrase(
+        &["subscriber", "id"],
+        Identifier,
+        "an insurance subscriber id",
+    ),
     phrase(&["insurance", "id"], Identifier, "an insurance id"),
     phrase(&["insurance", "number"], Identifier, "an insurance number"),
-    phrase(&["policy", "number"], Identifier, "an insurance policy number"),
-    phrase(&["group", "number"], Identifier, "an insurance group number"),
+    phrase(
+        &["policy", "number"],
+        Identifier,
+        "an insurance policy number",
+    ),
+    phrase(
+        &["group", "number"],
+        Identifier,
+        "an insurance group number",
+    ),
     phrase(&["medicaid"], Identifier, "a Medicaid number"),
     phrase(&["medicare"], Identifier, "a Medicare number"),
     phrase(&["passport"], Identifier, "a passport number"),
-    phrase(&["driver", "license"], Identifier, "a driver's licence number"),
-    phrase(&["drivers", "license"], Identifier, "a driver's licence number"),
-    phrase(&["driver", "licence"], Identifier, "a driver's licence number"),
+    phrase(
+        &["driver", "license"],
+        Identifier,
+        "a driver's licence number",
+    ),
+    phrase(
+        &["drivers", "license"],
+        Identifier,
+        "a driver's licence number",
+    ),
+    phrase(
+        &["driver", "licence"],
+        Identifier,
+        "a driver's licence number",
+    ),
     phrase(&["insurance"], Financial, "insurance details"),
     phrase(&["diagnosis"], Clinical, "a diagnosis"),
     phrase(&["diagnoses"], Clinical, "diagnoses"),
     phrase(&["icd"], Clinical, "a diagnosis code"),
     phrase(&["prescription"], Clinical, "a prescription"),
     phrase(&["prescriptions"], Clinical, "prescriptions"),
-    phrase(&["prescriber"], Clinical, "a prescriber, which reveals treatment"),
+    phrase(
+        &["prescriber"],
+        Clinical,
+        "a prescriber, which reveals treatment",
+    ),
     phrase(&["rx"], Clinical, "a prescription"),
     phrase(&["medication"], Clinical, "a medication"),
     phrase(&["medications"], Clinical, "medications"),
@@ -99,7 +142,11 @@ static PHRASES: &[Phrase] = &[
     phrase(&["lab", "results"], Clinical, "lab results"),
     phrase(&["medical", "history"], Clinical, "a medical history"),
     phrase(&["health", "history"], Clinical, "a health history"),
-    phrase(&["health", "questionnaire"], Clinical, "health questionnaire answers"),
+    phrase(
+        &["health", "questionnaire"],
+        Clinical,
+        "health questionnaire answers",
+    ),
     phrase(&["intake"], Clinical, "health intake answers"),
     phrase(&["pregnancy"], Clinical, "a pregnancy status"),
     phrase(&["pregnant"], Clinical, "a pregnancy status"),
@@ -138,20 +185,60 @@ static PHRASES: &[Phrase] = &[
     phrase(&["ethnicity"], Demographic, "an ethnicity"),
     phrase(&["race"], Demographic, "a race"),
     phrase(&["marital", "status"], Demographic, "a marital status"),
-    phrase(&["note", "attributes"], FreeText, "Shopify note attributes (health forms put answers there)"),
-    phrase(&["noteattributes"], FreeText, "Shopify note attributes (health forms put answers there)"),
-    phrase(&["cart", "attributes"], FreeText, "Shopify cart attributes (health forms put answers there)"),
-    phrase(&["custom", "attributes"], FreeText, "custom attributes (health forms put answers there)"),
-    phrase(&["line", "item", "properties"], FreeText, "line-item properties (prescription and condition answers)"),
-    phrase(&["order", "note"], FreeText, "an order note (free text about care)"),
-    phrase(&["cart", "note"], FreeText, "a cart note (free text about care)"),
+    phrase(
+        &["note", "attributes"],
+        FreeText,
+        "Shopify note attributes (health forms put answers there)",
+    ),
+    phrase(
+        &["noteattributes"],
+        FreeText,
+        "Shopify note attributes (health forms put answers there)",
+    ),
+    phrase(
+        &["cart", "attributes"],
+        FreeText,
+        "Shopify cart attributes (health forms put answers there)",
+    ),
+    phrase(
+        &["custom", "attributes"],
+        FreeText,
+        "custom attributes (health forms put answers there)",
+    ),
+    phrase(
+        &["line", "item", "properties"],
+        FreeText,
+        "line-item properties (prescription and condition answers)",
+    ),
+    phrase(
+        &["order", "note"],
+        FreeText,
+        "an order note (free text about care)",
+    ),
+    phrase(
+        &["cart", "note"],
+        FreeText,
+        "a cart note (free text about care)",
+    ),
 ];
 
 /// Whole commerce objects that count as PHI when named on their own.
 static OBJECTS: &[Phrase] = &[
-    phrase(&["customer"], Contact, "the customer object (name, contact details, addresses)"),
-    phrase(&["checkout"], Clinical, "the checkout object (contact, address and purchased items on a health storefront)"),
-    phrase(&["quote"], Clinical, "the Magento quote (customer, addresses and items)"),
+    phrase(
+        &["customer"],
+        Contact,
+        "the customer object (name, contact details, addresses)",
+    ),
+    phrase(
+        &["checkout"],
+        Clinical,
+        "the checkout object (contact, address and purchased items on a health storefront)",
+    ),
+    phrase(
+        &["quote"],
+        Clinical,
+        "the Magento quote (customer, addresses and items)",
+    ),
     phrase(&["billing", "address"], Address, "a billing address"),
     phrase(&["shipping", "address"], Address, "a shipping address"),
 ];
@@ -159,15 +246,83 @@ static OBJECTS: &[Phrase] = &[
 /// Last words that name a harmless facet of a value rather than the value itself, whatever
 /// the value is: `dobLabel`, `ssnError`, `checkoutToken`.
 static SAFE_LAST_WORDS: &[&str] = &[
-    "id", "ids", "uuid", "guid", "token", "tokens", "key", "keys", "count", "length", "size",
-    "step", "version", "locale", "timestamp", "handle", "sku", "url", "enabled", "disabled",
-    "visible", "hidden", "loading", "loaded", "error", "errors", "message", "label", "labels",
-    "placeholder", "selector", "class", "classname", "template", "index", "required", "valid",
-    "invalid", "validator", "validation", "format", "pattern", "regex", "mask", "masked",
-    "redacted", "encrypted", "field", "fields", "schema", "config", "options", "settings",
-    "button", "btn", "link", "icon", "container", "wrapper", "section", "form", "modal", "tab",
-    "heading", "help", "hint", "tooltip", "changed", "change", "handler", "listener",
-    "callback", "event", "events", "at", "status", "type",
+    "id",
+    "ids",
+    "uuid",
+    "guid",
+    "token",
+    "tokens",
+    "key",
+    "keys",
+    "count",
+    "length",
+    "size",
+    "step",
+    "version",
+    "locale",
+    "timestamp",
+    "handle",
+    "sku",
+    "url",
+    "enabled",
+    "disabled",
+    "visible",
+    "hidden",
+    "loading",
+    "loaded",
+    "error",
+    "errors",
+    "message",
+    "label",
+    "labels",
+    "placeholder",
+    "selector",
+    "class",
+    "classname",
+    "template",
+    "index",
+    "required",
+    "valid",
+    "invalid",
+    "validator",
+    "validation",
+    "format",
+    "pattern",
+    "regex",
+    "mask",
+    "masked",
+    "redacted",
+    "encrypted",
+    "field",
+    "fields",
+    "schema",
+    "config",
+    "options",
+    "settings",
+    "button",
+    "btn",
+    "link",
+    "icon",
+    "container",
+    "wrapper",
+    "section",
+    "form",
+    "modal",
+    "tab",
+    "heading",
+    "help",
+    "hint",
+    "tooltip",
+    "changed",
+    "change",
+    "handler",
+    "listener",
+    "callback",
+    "event",
+    "events",
+    "at",
+    "status",
+    "type",
 ];
 
 /// Last words that are harmless after a commerce object (`checkoutTotal`, `customerName` is
@@ -179,11 +334,13 @@ static WEAK_SAFE_LAST_WORDS: &[&str] = &[
 ];
 
 /// Leading verbs of getters and helpers that say nothing about the value.
-static VERBS: &[&str] = &["get", "fetch", "load", "read", "find", "select", "use", "current"];
+static VERBS: &[&str] = &[
+    "get", "fetch", "load", "read", "find", "select", "use", "current",
+];
 
 /// Splits an identifier into lowercase words at `_`, `-`, `.`, spaces, digits and camel-case
 /// boundaries.
-pub fn words(name: &str) -> Vec<String> {
+pub(crate) fn words(name: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut current = String::new();
     let chars: Vec<char> = name.chars().collect();
@@ -229,7 +386,11 @@ fn find_phrase<'t>(table: &'t [Phrase], words: &[String]) -> Option<(&'t Phrase,
             continue;
         }
         for start in 0..=words.len() - n {
-            let matches = entry.words.iter().zip(&words[start..start + n]).all(|(a, b)| a == b);
+            let matches = entry
+                .words
+                .iter()
+                .zip(&words[start..start + n])
+                .all(|(a, b)| a == b);
             if matches {
                 let end = start + n - 1;
                 if best.is_none_or(|(_, e)| end > e) {
@@ -242,7 +403,7 @@ fn find_phrase<'t>(table: &'t [Phrase], words: &[String]) -> Option<(&'t Phrase,
 }
 
 /// Classifies one name (a variable, property, key or getter) by its words.
-pub fn classify_name(name: &str) -> Option<Evidence> {
+pub(crate) fn classify_name(name: &str) -> Option<Evidence> {
     let mut words = words(name);
     while words.len() > 1 && VERBS.contains(&words[0].as_str()) {
         words.remove(0);
@@ -251,22 +412,26 @@ pub fn classify_name(name: &str) -> Option<Evidence> {
 
     if let Some((entry, end)) = find_phrase(PHRASES, &words) {
         if end == last || !is_safe_word(&words[last]) {
-            return Some(Evidence::new(entry.category, format!("`{name}` names {}", entry.meaning)));
+            return Some(Evidence::new(
+                entry.category,
+                format!("`{name}` names {}", entry.meaning),
+            ));
         }
         return None;
     }
 
     match find_phrase(OBJECTS, &words) {
-        Some((entry, end)) if end == last => {
-            Some(Evidence::new(entry.category, format!("`{name}` is {}", entry.meaning)))
-        }
+        Some((entry, end)) if end == last => Some(Evidence::new(
+            entry.category,
+            format!("`{name}` is {}", entry.meaning),
+        )),
         _ => None,
     }
 }
 
 /// Whether a member name is a harmless facet (`token`, `id`, `totalPrice`) that carries no PHI
 /// even when its object does.
-pub fn is_safe_member(name: &str) -> bool {
+pub(crate) fn is_safe_member(name: &str) -> bool {
     if classify_name(name).is_some() {
         return false;
     }
@@ -281,7 +446,7 @@ fn is_safe_word(word: &str) -> bool {
 
 /// Classifies a member given the object it is read from: `order.note`, `cart.attributes` and
 /// `item.properties` are PHI only through their object; everything else by its own name.
-pub fn classify_member(object: &str, member: &str) -> Option<Evidence> {
+pub(crate) fn classify_member(object: &str, member: &str) -> Option<Evidence> {
     if let Some(evidence) = classify_name(member) {
         return Some(evidence);
     }
@@ -300,7 +465,10 @@ pub fn classify_member(object: &str, member: &str) -> Option<Evidence> {
         }
         _ => return None,
     };
-    Some(Evidence::new(FreeText, format!("`{object}.{member}` is {reason}")))
+    Some(Evidence::new(
+        FreeText,
+        format!("`{object}.{member}` is {reason}"),
+    ))
 }
 
 #[cfg(test)]
@@ -350,10 +518,28 @@ mod tests {
     #[test]
     fn harmless_facets_and_generic_words_are_not_phi() {
         for name in [
-            "checkoutToken", "checkout_token", "cart_token", "cartId", "orderId", "dobLabel",
-            "emailValid", "patientId", "customerId", "getCustomerId", "currencyCode", "order",
-            "cart", "sortOrder", "properties", "note", "product", "conditional", "title",
-            "totalPrice", "ssnError", "message",
+            "checkoutToken",
+            "checkout_token",
+            "cart_token",
+            "cartId",
+            "orderId",
+            "dobLabel",
+            "emailValid",
+            "patientId",
+            "customerId",
+            "getCustomerId",
+            "currencyCode",
+            "order",
+            "cart",
+            "sortOrder",
+            "properties",
+            "note",
+            "product",
+            "conditional",
+            "title",
+            "totalPrice",
+            "ssnError",
+            "message",
         ] {
             assert_eq!(category(name), None, "{name}");
         }
@@ -361,11 +547,23 @@ mod tests {
 
     #[test]
     fn members_are_judged_with_their_object() {
-        assert_eq!(classify_member("order", "note").map(|e| e.category), Some(FreeText));
-        assert_eq!(classify_member("cart", "attributes").map(|e| e.category), Some(FreeText));
-        assert_eq!(classify_member("line_item", "properties").map(|e| e.category), Some(FreeText));
+        assert_eq!(
+            classify_member("order", "note").map(|e| e.category),
+            Some(FreeText)
+        );
+        assert_eq!(
+            classify_member("cart", "attributes").map(|e| e.category),
+            Some(FreeText)
+        );
+        assert_eq!(
+            classify_member("line_item", "properties").map(|e| e.category),
+            Some(FreeText)
+        );
         assert_eq!(classify_member("element", "properties"), None);
-        assert_eq!(classify_member("checkout", "email").map(|e| e.category), Some(Contact));
+        assert_eq!(
+            classify_member("checkout", "email").map(|e| e.category),
+            Some(Contact)
+        );
         assert!(is_safe_member("token"));
         assert!(is_safe_member("totalPrice"));
         assert!(!is_safe_member("email"));

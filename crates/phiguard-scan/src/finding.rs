@@ -40,7 +40,7 @@ pub struct Finding {
 
 /// What an analyzer reports before positions, severity and fingerprints are settled.
 #[derive(Debug, Clone)]
-pub struct RawFinding {
+pub(crate) struct RawFinding {
     /// The rule.
     pub rule: RuleId,
     /// Byte offset in the file where the finding points.
@@ -62,7 +62,7 @@ pub struct RawFinding {
 
 impl RawFinding {
     /// A finding of `rule` at `offset`.
-    pub fn new(rule: RuleId, offset: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn new(rule: RuleId, offset: usize, message: impl Into<String>) -> Self {
         RawFinding {
             rule,
             offset,
@@ -76,31 +76,31 @@ impl RawFinding {
     }
 
     /// Adds a line of evidence.
-    pub fn because(mut self, why: impl Into<String>) -> Self {
+    pub(crate) fn because(mut self, why: impl Into<String>) -> Self {
         self.evidence.push(why.into());
         self
     }
 
     /// Sets the PHI category.
-    pub fn category(mut self, category: Category) -> Self {
+    pub(crate) fn category(mut self, category: Category) -> Self {
         self.category = Some(category);
         self
     }
 
     /// Sets the recipient vendor.
-    pub fn recipient(mut self, vendor: impl Into<String>) -> Self {
+    pub(crate) fn recipient(mut self, vendor: impl Into<String>) -> Self {
         self.recipient = Some(vendor.into());
         self
     }
 
     /// Sets the Terraform resource address.
-    pub fn resource(mut self, address: impl Into<String>) -> Self {
+    pub(crate) fn resource(mut self, address: impl Into<String>) -> Self {
         self.resource = Some(address.into());
         self
     }
 
     /// Overrides the rule's default severity.
-    pub fn severity(mut self, severity: Severity) -> Self {
+    pub(crate) fn severity(mut self, severity: Severity) -> Self {
         self.severity = Some(severity);
         self
     }
@@ -108,14 +108,22 @@ impl RawFinding {
 
 /// The fingerprint of a finding: SHA-256 over rule, path, whitespace-normalised line text and
 /// occurrence number, first 16 bytes in hex.
-pub fn fingerprint(rule: RuleId, path: &str, line_text: &str, occurrence: usize) -> String {
+pub(crate) fn fingerprint(rule: RuleId, path: &str, line_text: &str, occurrence: usize) -> String {
     let normalised: Vec<&str> = line_text.split_whitespace().collect();
     let mut hasher = Sha256::new();
-    for part in [rule.as_str(), path, &normalised.join(" "), &occurrence.to_string()] {
+    for part in [
+        rule.as_str(),
+        path,
+        &normalised.join(" "),
+        &occurrence.to_string(),
+    ] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
-    hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hasher.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! uploaded as SARIF.
 
 /// Replaces PHI-shaped substrings of `line` with asterisks, keeping the length.
-pub fn mask_excerpt(line: &str) -> String {
+pub(crate) fn mask_excerpt(line: &str) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut masked = vec![false; chars.len()];
 
@@ -87,8 +87,14 @@ mod tests {
     fn phi_shapes_are_masked() {
         assert_eq!(mask_excerpt("ssn = '078-05-1120';"), "ssn = '***********';");
         assert_eq!(mask_excerpt("dob: \"1961-07-04\""), "dob: \"**********\"");
-        assert_eq!(mask_excerpt("to: ana.ruiz@example.org"), "to: ********************");
-        assert_eq!(mask_excerpt("call (555) 010-2030 now"), "call (************* now");
+        assert_eq!(
+            mask_excerpt("to: ana.ruiz@example.org"),
+            "to: ********************"
+        );
+        assert_eq!(
+            mask_excerpt("call (555) 010-2030 now"),
+            "call (************* now"
+        );
     }
 
     #[test]
@@ -96,7 +102,10 @@ mod tests {
         let line = "localStorage.setItem('step', 2); items[12].price = 3.5; v1.2.3";
         assert_eq!(mask_excerpt(line), line);
         assert_eq!(mask_excerpt("foo123456"), "foo123456");
-        assert_eq!(mask_excerpt("@media (max-width: 750px)"), "@media (max-width: 750px)");
+        assert_eq!(
+            mask_excerpt("@media (max-width: 750px)"),
+            "@media (max-width: 750px)"
+        );
     }
 
     proptest! {

@@ -445,7 +445,11 @@ mod tests {
     #[test]
     fn every_rule_has_one_catalog_entry() {
         for id in RuleId::ALL {
-            assert_eq!(CATALOG.iter().filter(|rule| rule.id == id).count(), 1, "{id}");
+            assert_eq!(
+                CATALOG.iter().filter(|rule| rule.id == id).count(),
+                1,
+                "{id}"
+            );
             assert_eq!(id.rule().id, id);
             assert_eq!(id.as_str().parse::<RuleId>().unwrap(), id);
             assert!(!id.rule().citations.is_empty());

@@ -63,7 +63,7 @@ impl Language {
 
 /// One file's text with a line index.
 #[derive(Debug)]
-pub struct SourceFile {
+pub(crate) struct SourceFile {
     /// The path relative to the scanned root, with `/` separators.
     pub path: PathBuf,
     /// The language it is read as.
@@ -75,29 +75,48 @@ pub struct SourceFile {
 
 impl SourceFile {
     /// Wraps a file's text.
-    pub fn new(path: PathBuf, language: Language, text: String) -> Self {
+    pub(crate) fn new(path: PathBuf, language: Language, text: String) -> Self {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        SourceFile { path, language, text, line_starts }
+        SourceFile {
+            path,
+            language,
+            text,
+            line_starts,
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
-    pub fn position(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&start| start <= offset);
-        let start = self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
-        let column = self.text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        let start = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         (line.max(1), column)
     }
 
     /// The text of a 1-based line, without its newline.
-    pub fn line_text(&self, line: usize) -> &str {
+    pub(crate) fn line_text(&self, line: usize) -> &str {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return "";
         };
-        let end = self.line_starts.get(line).map_or(self.text.len(), |&next| next);
-        self.text.get(start..end).unwrap_or("").trim_end_matches(['\n', '\r'])
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&next| next);
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
     }
 }
 
@@ -107,10 +126,16 @@ mod tests {
 
     #[test]
     fn languages_come_from_extensions() {
-        assert_eq!(Language::of(Path::new("a/b/theme.liquid")), Some(Language::Liquid));
+        assert_eq!(
+            Language::of(Path::new("a/b/theme.liquid")),
+            Some(Language::Liquid)
+        );
         assert_eq!(Language::of(Path::new("x.TSX")), Some(Language::Tsx));
         assert_eq!(Language::of(Path::new("types.d.ts")), None);
-        assert_eq!(Language::of(Path::new("main.tf")), Some(Language::Terraform));
+        assert_eq!(
+            Language::of(Path::new("main.tf")),
+            Some(Language::Terraform)
+        );
         assert_eq!(Language::of(Path::new("README.md")), None);
         assert_eq!(Language::of(Path::new("Makefile")), None);
     }

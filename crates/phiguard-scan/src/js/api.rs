@@ -32,7 +32,11 @@ pub(crate) struct Sink {
 }
 
 const fn sink(rule: RuleId, recipient: Option<&'static str>, args: Args) -> Option<Sink> {
-    Some(Sink { rule, recipient, args })
+    Some(Sink {
+        rule,
+        recipient,
+        args,
+    })
 }
 
 const LOG_METHODS: &[&str] = &[
@@ -54,12 +58,49 @@ const PAYMENT_PROPS: &[&str] = &[
 /// The roots of paths worth keeping as aliases: binding `const s = localStorage` remembers `s`
 /// as `localStorage`, while `const x = foo.bar` is just a value.
 const KNOWN_ROOTS: &[&str] = &[
-    "localStorage", "sessionStorage", "document", "console", "dataLayer", "fbq", "_fbq", "ttq",
-    "pintrk", "gtag", "ga", "analytics", "hj", "FS", "klaviyo", "_learnq", "Cookies",
-    "localforage", "indexedDB", "navigator", "Shopify", "ReactGA", "ReactPixel", "Hotjar",
-    "idbkeyval", "zustand", "reduxpersist", "firebase", "stripe", "braintree", "authorizenet",
-    "ApiContracts", "logger", "segment", "jQuery", "$", "idb", "URLSearchParams", "winston",
-    "pino", "bunyan", "log4js", "loglevel",
+    "localStorage",
+    "sessionStorage",
+    "document",
+    "console",
+    "dataLayer",
+    "fbq",
+    "_fbq",
+    "ttq",
+    "pintrk",
+    "gtag",
+    "ga",
+    "analytics",
+    "hj",
+    "FS",
+    "klaviyo",
+    "_learnq",
+    "Cookies",
+    "localforage",
+    "indexedDB",
+    "navigator",
+    "Shopify",
+    "ReactGA",
+    "ReactPixel",
+    "Hotjar",
+    "idbkeyval",
+    "zustand",
+    "reduxpersist",
+    "firebase",
+    "stripe",
+    "braintree",
+    "authorizenet",
+    "ApiContracts",
+    "logger",
+    "segment",
+    "jQuery",
+    "$",
+    "idb",
+    "URLSearchParams",
+    "winston",
+    "pino",
+    "bunyan",
+    "log4js",
+    "loglevel",
 ];
 
 /// Whether a canonical path starts at an API worth aliasing.
@@ -108,7 +149,10 @@ pub(crate) fn call_sink(path: &str) -> Option<Sink> {
             return sink(Tracker, Some("Google"), All);
         }
         "analytics" | "segment" | "segment.analytics"
-            if matches!(method, "track" | "identify" | "page" | "group" | "alias" | "screen") =>
+            if matches!(
+                method,
+                "track" | "identify" | "page" | "group" | "alias" | "screen"
+            ) =>
         {
             return sink(Tracker, Some("Segment"), All);
         }
@@ -134,9 +178,10 @@ pub(crate) fn call_sink(path: &str) -> Option<Sink> {
         return sink(Logging, None, All);
     }
 
-    let stripe_like = receiver.split('.').next().is_some_and(|root| {
-        root == "stripe" || root.to_ascii_lowercase().contains("stripe")
-    });
+    let stripe_like = receiver
+        .split('.')
+        .next()
+        .is_some_and(|root| root == "stripe" || root.to_ascii_lowercase().contains("stripe"));
     let stripe_call = [
         "paymentIntents.create",
         "paymentIntents.update",
@@ -169,7 +214,10 @@ pub(crate) fn call_sink(path: &str) -> Option<Sink> {
 pub(crate) fn call_result(callee: &str) -> Option<String> {
     let result = match callee {
         "idb.openDB" | "openDB" => "idb.db",
-        "pino" | "winston.createLogger" | "bunyan.createLogger" | "log4js.getLogger"
+        "pino"
+        | "winston.createLogger"
+        | "bunyan.createLogger"
+        | "log4js.getLogger"
         | "loglevel.getLogger" => "logger",
         "ttq.instance" => "ttq",
         "segment.AnalyticsBrowser.load" => "analytics",
@@ -251,7 +299,9 @@ pub(crate) fn tracker_host(url: &str) -> Option<&'static str> {
 
 /// The host of an absolute `http(s)://` URL.
 pub(crate) fn host_of(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
     let end = rest.find(['/', '?', '#', ':']).unwrap_or(rest.len());
     rest.get(..end).filter(|host| !host.is_empty())
 }
@@ -262,11 +312,29 @@ pub(crate) fn passes_through(path: &str) -> bool {
     let last = path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase();
     matches!(
         path,
-        "JSON.stringify" | "JSON.parse" | "String" | "Object.assign" | "Object.values"
-            | "Object.entries" | "Object.fromEntries" | "encodeURIComponent" | "encodeURI"
-            | "btoa" | "escape" | "structuredClone" | "Array.from" | "Array.of" | "_.pick"
-            | "_.omit" | "_.merge" | "_.cloneDeep" | "Date"
-    ) || matches!(last.as_str(), "sha256" | "sha1" | "md5" | "hash" | "digest" | "hashsha256")
+        "JSON.stringify"
+            | "JSON.parse"
+            | "String"
+            | "Object.assign"
+            | "Object.values"
+            | "Object.entries"
+            | "Object.fromEntries"
+            | "encodeURIComponent"
+            | "encodeURI"
+            | "btoa"
+            | "escape"
+            | "structuredClone"
+            | "Array.from"
+            | "Array.of"
+            | "_.pick"
+            | "_.omit"
+            | "_.merge"
+            | "_.cloneDeep"
+            | "Date"
+    ) || matches!(
+        last.as_str(),
+        "sha256" | "sha1" | "md5" | "hash" | "digest" | "hashsha256"
+    )
 }
 
 /// Calls that look a value up by a name given as a string: the result is as sensitive as the
@@ -275,8 +343,17 @@ pub(crate) fn is_lookup(path: &str) -> bool {
     let last = path.rsplit('.').next().unwrap_or(path);
     matches!(
         last,
-        "getElementById" | "querySelector" | "getElementsByName" | "get" | "getItem" | "getAll"
-            | "getFieldValue" | "getValue" | "$" | "jQuery" | "getCookie"
+        "getElementById"
+            | "querySelector"
+            | "getElementsByName"
+            | "get"
+            | "getItem"
+            | "getAll"
+            | "getFieldValue"
+            | "getValue"
+            | "$"
+            | "jQuery"
+            | "getCookie"
     )
 }
 
@@ -285,14 +362,45 @@ pub(crate) fn method_hides_receiver(method: &str) -> bool {
     let lower = method.to_ascii_lowercase();
     matches!(
         method,
-        "includes" | "startsWith" | "endsWith" | "test" | "indexOf" | "lastIndexOf" | "has"
-            | "some" | "every" | "hasOwnProperty" | "isValid" | "validate" | "forEach"
-            | "addEventListener" | "removeEventListener" | "focus" | "blur" | "preventDefault"
-            | "remove" | "setAttribute" | "bind" | "then" | "catch" | "finally" | "subscribe"
-            | "getTime" | "localeCompare" | "checkValidity" | "reportValidity"
-    ) || ["encrypt", "mask", "redact", "anonymi", "pseudonymi", "tokeni"]
-        .iter()
-        .any(|word| lower.contains(word))
+        "includes"
+            | "startsWith"
+            | "endsWith"
+            | "test"
+            | "indexOf"
+            | "lastIndexOf"
+            | "has"
+            | "some"
+            | "every"
+            | "hasOwnProperty"
+            | "isValid"
+            | "validate"
+            | "forEach"
+            | "addEventListener"
+            | "removeEventListener"
+            | "focus"
+            | "blur"
+            | "preventDefault"
+            | "remove"
+            | "setAttribute"
+            | "bind"
+            | "then"
+            | "catch"
+            | "finally"
+            | "subscribe"
+            | "getTime"
+            | "localeCompare"
+            | "checkValidity"
+            | "reportValidity"
+    ) || [
+        "encrypt",
+        "mask",
+        "redact",
+        "anonymi",
+        "pseudonymi",
+        "tokeni",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
 }
 
 #[cfg(test)]
@@ -301,21 +409,33 @@ mod tests {
 
     #[test]
     fn storage_log_and_tracker_sinks_are_known() {
-        assert_eq!(call_sink("localStorage.setItem").unwrap().rule, RuleId::BrowserStorage);
+        assert_eq!(
+            call_sink("localStorage.setItem").unwrap().rule,
+            RuleId::BrowserStorage
+        );
         assert_eq!(call_sink("console.error").unwrap().rule, RuleId::Logging);
         assert_eq!(call_sink("this.logger.info").unwrap().rule, RuleId::Logging);
         assert_eq!(call_sink("req.log.warn").unwrap().rule, RuleId::Logging);
         assert_eq!(call_sink("fbq").unwrap().recipient, Some("Meta"));
-        assert_eq!(call_sink("analytics.track").unwrap().recipient, Some("Segment"));
+        assert_eq!(
+            call_sink("analytics.track").unwrap().recipient,
+            Some("Segment")
+        );
         assert!(call_sink("analytics.subscribe").is_none());
-        assert_eq!(call_sink("stripe.paymentIntents.create").unwrap().recipient, Some("Stripe"));
+        assert_eq!(
+            call_sink("stripe.paymentIntents.create").unwrap().recipient,
+            Some("Stripe")
+        );
         assert!(call_sink("localStorage.getItem").is_none());
         assert!(call_sink("blog.error").is_none());
     }
 
     #[test]
     fn hosts_are_matched_on_domain_boundaries() {
-        assert_eq!(tracker_host("https://www.facebook.com/tr?id=1"), Some("Meta"));
+        assert_eq!(
+            tracker_host("https://www.facebook.com/tr?id=1"),
+            Some("Meta")
+        );
         assert_eq!(tracker_host("https://notfacebook.com/x"), None);
         assert_eq!(tracker_host("/api/collect"), None);
         assert_eq!(host_of("https://a.example:8443/x"), Some("a.example"));

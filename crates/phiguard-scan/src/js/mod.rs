@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use tree_sitter::{Node, Parser, Tree};
 
-use crate::classify::{self, Evidence, classify_member, classify_name, is_safe_member};
+use crate::classify::{Evidence, classify_member, classify_name, is_safe_member};
 use crate::finding::RawFinding;
 use crate::rule::RuleId;
 use crate::source::Language;
@@ -45,7 +45,10 @@ pub(crate) fn analyze(
     placeholders: &Placeholders,
 ) -> ScriptReport {
     let Some(tree) = parse(text, language) else {
-        return ScriptReport { findings: Vec::new(), had_errors: true };
+        return ScriptReport {
+            findings: Vec::new(),
+            had_errors: true,
+        };
     };
     let root = tree.root_node();
     let mut analyzer = Analyzer::new(text, base, placeholders);
@@ -55,7 +58,10 @@ pub(crate) fn analyze(
     let mut findings = analyzer.findings;
     findings.sort_by_key(|f| (f.offset, f.rule));
     findings.dedup_by(|a, b| a.offset == b.offset && a.rule == b.rule);
-    ScriptReport { findings, had_errors: root.has_error() }
+    ScriptReport {
+        findings,
+        had_errors: root.has_error(),
+    }
 }
 
 fn parse(text: &str, language: Language) -> Option<Tree> {
@@ -177,9 +183,10 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                 if let Some(right) = node.child_by_field_name("right") {
                     self.walk(right);
                 }
-                if let (Some(left), Some(right)) =
-                    (node.child_by_field_name("left"), node.child_by_field_name("right"))
-                {
+                if let (Some(left), Some(right)) = (
+                    node.child_by_field_name("left"),
+                    node.child_by_field_name("right"),
+                ) {
                     self.assign(node, left, right);
                 }
             }
@@ -192,8 +199,12 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                 self.walk_children(node);
                 self.check_new(node);
             }
-            "function_declaration" | "generator_function_declaration" | "function_expression"
-            | "function" | "arrow_function" | "method_definition" => self.walk_function(node),
+            "function_declaration"
+            | "generator_function_declaration"
+            | "function_expression"
+            | "function"
+            | "arrow_function"
+            | "method_definition" => self.walk_function(node),
             "return_statement" => {
                 if let Some(value) = node.named_child(0) {
                     let returned = self.eval(value);
@@ -228,7 +239,10 @@ impl<'t, 'p> Analyzer<'t, 'p> {
 
         let mut saved = Vec::new();
         for (index, param) in params.iter().enumerate() {
-            let taint = given.as_ref().and_then(|g| g.get(index).cloned()).unwrap_or_default();
+            let taint = given
+                .as_ref()
+                .and_then(|g| g.get(index).cloned())
+                .unwrap_or_default();
             self.bind_pattern(*param, &taint, &mut saved);
         }
 
@@ -343,8 +357,9 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                 }
                 "namespace_import" => {
                     let mut cursor = current.walk();
-                    if let Some(name) =
-                        current.named_children(&mut cursor).find(|c| c.kind() == "identifier")
+                    if let Some(name) = current
+                        .named_children(&mut cursor)
+                        .find(|c| c.kind() == "identifier")
                     {
                         self.alias(self.src(name), default.to_owned());
                     }
@@ -479,8 +494,12 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                             old.fields.as_deref().cloned().unwrap_or_else(BTreeMap::new);
                         let value = self.eval(right);
                         fields.insert(property.to_owned(), value);
-                        let opaque = Taint { fields: None, ..old };
-                        self.env.insert(name, Binding::Value(Taint::object(opaque, fields)));
+                        let opaque = Taint {
+                            fields: None,
+                            ..old
+                        };
+                        self.env
+                            .insert(name, Binding::Value(Taint::object(opaque, fields)));
                     }
                 }
             }
@@ -502,7 +521,10 @@ impl<'t, 'p> Analyzer<'t, 'p> {
             return;
         }
         let arguments = arguments(call);
-        let event = arguments.first().map(|a| string_content(self.src(*a))).unwrap_or("");
+        let event = arguments
+            .first()
+            .map(|a| string_content(self.src(*a)))
+            .unwrap_or("");
         let Some(handler) = arguments.get(1).copied().filter(|h| is_function(*h)) else {
             return;
         };
@@ -516,7 +538,8 @@ impl<'t, 'p> Analyzer<'t, 'p> {
         );
         let mut fields = BTreeMap::new();
         fields.insert("data".to_owned(), Taint::phi(evidence));
-        self.callback_params.insert(handler.id(), vec![Taint::object(Taint::clean(), fields)]);
+        self.callback_params
+            .insert(handler.id(), vec![Taint::object(Taint::clean(), fields)]);
         self.pixel_handlers.insert(handler.id());
     }
 
@@ -550,7 +573,10 @@ impl<'t, 'p> Analyzer<'t, 'p> {
             api::Args::All => self.union_of(arguments),
             api::Args::From(start) => self.union_of(arguments.get(start..).unwrap_or(&[])),
             api::Args::KeyValue(key, value) => {
-                let mut taint = arguments.get(value).map(|v| self.eval(*v)).unwrap_or_default();
+                let mut taint = arguments
+                    .get(value)
+                    .map(|v| self.eval(*v))
+                    .unwrap_or_default();
                 if let Some(key) = arguments.get(key)
                     && is_string(*key)
                     && let Some(evidence) = classify_name(string_content(self.src(*key)))
@@ -563,15 +589,23 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                 taint
             }
             api::Args::Props(index, props) => {
-                let object = arguments.get(index).map(|a| self.eval(*a)).unwrap_or_default();
-                props.iter().fold(Taint::clean(), |acc, prop| acc.union(object.member(prop)))
+                let object = arguments
+                    .get(index)
+                    .map(|a| self.eval(*a))
+                    .unwrap_or_default();
+                props
+                    .iter()
+                    .fold(Taint::clean(), |acc, prop| acc.union(object.member(prop)))
             }
         };
         self.report(sink.rule, sink.recipient, path, &taint, call);
     }
 
     fn check_local_call(&mut self, call: Node<'t>, name: &str, arguments: &[Node<'t>]) {
-        if matches!(self.env.get(name), Some(Binding::Value(_) | Binding::Alias(_))) {
+        if matches!(
+            self.env.get(name),
+            Some(Binding::Value(_) | Binding::Alias(_))
+        ) {
             return;
         }
         let Some(function) = self.functions.get(name).copied() else {
@@ -630,9 +664,17 @@ impl<'t, 'p> Analyzer<'t, 'p> {
         let partialize = options.and_then(|o| self.object_property(o, "partialize"));
         let shape = match partialize {
             Some(partialize) => self.returned_object_shape(partialize),
-            None => arguments.first().map_or_else(Taint::clean, |c| self.returned_object_shape(*c)),
+            None => arguments
+                .first()
+                .map_or_else(Taint::clean, |c| self.returned_object_shape(*c)),
         };
-        self.report(RuleId::PersistedState, None, "zustand persist", &shape, call);
+        self.report(
+            RuleId::PersistedState,
+            None,
+            "zustand persist",
+            &shape,
+            call,
+        );
     }
 
     fn check_redux_persist(&mut self, call: Node<'t>, arguments: &[Node<'t>]) {
@@ -648,22 +690,38 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                 .string_elements(list)
                 .iter()
                 .filter_map(|key| classify_name(key))
-                .map(|e| Taint::phi(Evidence::new(e.category, format!("persisted slice {}", e.reason))))
+                .map(|e| {
+                    Taint::phi(Evidence::new(
+                        e.category,
+                        format!("persisted slice {}", e.reason),
+                    ))
+                })
                 .fold(Taint::clean(), Taint::union),
             None => arguments
                 .get(1)
                 .map(|reducer| self.reducer_shape(*reducer, &blacklist))
                 .unwrap_or_default(),
         };
-        self.report(RuleId::PersistedState, None, "redux-persist persistReducer", &taint, call);
+        self.report(
+            RuleId::PersistedState,
+            None,
+            "redux-persist persistReducer",
+            &taint,
+            call,
+        );
     }
 
     fn reducer_shape(&self, reducer: Node<'t>, blacklist: &[String]) -> Taint {
         let reducer = self.resolve_value(reducer);
         if reducer.kind() == "identifier" {
-            return classify_name(self.src(reducer)).map(Taint::phi).unwrap_or_default();
+            return classify_name(self.src(reducer))
+                .map(Taint::phi)
+                .unwrap_or_default();
         }
-        let Some(object) = arguments(reducer).first().copied().filter(|a| a.kind() == "object")
+        let Some(object) = arguments(reducer)
+            .first()
+            .copied()
+            .filter(|a| a.kind() == "object")
         else {
             return Taint::clean();
         };
@@ -701,7 +759,9 @@ impl<'t, 'p> Analyzer<'t, 'p> {
         while let Some(node) = stack.pop() {
             match node.kind() {
                 "object" => objects.push(node),
-                "parenthesized_expression" | "statement_block" | "return_statement"
+                "parenthesized_expression"
+                | "statement_block"
+                | "return_statement"
                 | "expression_statement" => {
                     let mut cursor = node.walk();
                     stack.extend(node.named_children(&mut cursor));
@@ -822,9 +882,7 @@ impl<'t, 'p> Analyzer<'t, 'p> {
             return false;
         }
         match node.parent() {
-            Some(parent) if parent.kind() == "binary_expression" => {
-                !self.is_concatenation(parent)
-            }
+            Some(parent) if parent.kind() == "binary_expression" => !self.is_concatenation(parent),
             Some(parent) if parent.kind() == "parenthesized_expression" => parent
                 .parent()
                 .is_none_or(|g| g.kind() != "binary_expression" || !self.is_concatenation(g)),
@@ -833,7 +891,8 @@ impl<'t, 'p> Analyzer<'t, 'p> {
     }
 
     fn is_concatenation(&self, node: Node<'_>) -> bool {
-        node.child_by_field_name("operator").is_some_and(|op| self.src(op) == "+")
+        node.child_by_field_name("operator")
+            .is_some_and(|op| self.src(op) == "+")
     }
 
     fn check_url_build(&mut self, node: Node<'t>) {
@@ -876,7 +935,9 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                     }
                 }
                 let end = node.end_byte().saturating_sub(1);
-                pieces.push(Piece::Literal(self.text.get(last_end..end).unwrap_or("").to_owned()));
+                pieces.push(Piece::Literal(
+                    self.text.get(last_end..end).unwrap_or("").to_owned(),
+                ));
             }
             "binary_expression" if self.is_concatenation(node) => {
                 for side in ["left", "right"] {
@@ -908,7 +969,9 @@ impl<'t, 'p> Analyzer<'t, 'p> {
     // ---- evaluation: what a value carries ----
 
     fn union_of(&mut self, nodes: &[Node<'t>]) -> Taint {
-        nodes.iter().fold(Taint::clean(), |acc, n| acc.union(self.eval(*n)))
+        nodes
+            .iter()
+            .fold(Taint::clean(), |acc, n| acc.union(self.eval(*n)))
     }
 
     fn eval(&mut self, node: Node<'t>) -> Taint {
@@ -968,8 +1031,12 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                 }
             }
             "ternary_expression" => {
-                let a = node.child_by_field_name("consequence").map(|n| self.eval(n));
-                let b = node.child_by_field_name("alternative").map(|n| self.eval(n));
+                let a = node
+                    .child_by_field_name("consequence")
+                    .map(|n| self.eval(n));
+                let b = node
+                    .child_by_field_name("alternative")
+                    .map(|n| self.eval(n));
                 a.unwrap_or_default().union(b.unwrap_or_default())
             }
             "object" => self.eval_object(node),
@@ -978,17 +1045,26 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                 let items: Vec<Node<'t>> = node.named_children(&mut cursor).collect();
                 self.union_of(&items).flatten()
             }
-            "assignment_expression" => {
-                node.child_by_field_name("right").map(|r| self.eval(r)).unwrap_or_default()
-            }
+            "assignment_expression" => node
+                .child_by_field_name("right")
+                .map(|r| self.eval(r))
+                .unwrap_or_default(),
             "sequence_expression" => {
                 let mut cursor = node.walk();
                 let last = node.named_children(&mut cursor).last();
                 last.map(|l| self.eval(l)).unwrap_or_default()
             }
-            "parenthesized_expression" | "await_expression" | "non_null_expression"
-            | "as_expression" | "satisfies_expression" | "type_assertion" | "spread_element"
-            | "jsx_expression" => node.named_child(0).map(|n| self.eval(n)).unwrap_or_default(),
+            "parenthesized_expression"
+            | "await_expression"
+            | "non_null_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "type_assertion"
+            | "spread_element"
+            | "jsx_expression" => node
+                .named_child(0)
+                .map(|n| self.eval(n))
+                .unwrap_or_default(),
             _ => Taint::clean(),
         }
     }
@@ -1022,9 +1098,10 @@ impl<'t, 'p> Analyzer<'t, 'p> {
     }
 
     fn eval_member(&mut self, node: Node<'t>) -> Taint {
-        let (Some(object), Some(property)) =
-            (node.child_by_field_name("object"), node.child_by_field_name("property"))
-        else {
+        let (Some(object), Some(property)) = (
+            node.child_by_field_name("object"),
+            node.child_by_field_name("property"),
+        ) else {
             return Taint::clean();
         };
         let name = self.src(property).to_owned();
@@ -1040,8 +1117,10 @@ impl<'t, 'p> Analyzer<'t, 'p> {
         }
         let base = self.eval(object);
         let owner = last_name(self.src(object));
-        let by_name = classify_member(owner, name).map(Taint::phi).unwrap_or_default();
-        base.member(name).union(by_name)
+        let by_name = classify_member(owner, name)
+            .map(Taint::phi)
+            .unwrap_or_default();
+        by_name.union(base.member(name))
     }
 
     fn eval_call(&mut self, call: Node<'t>) -> Taint {
@@ -1053,11 +1132,16 @@ impl<'t, 'p> Analyzer<'t, 'p> {
 
         if callee.kind() == "identifier" {
             let name = self.src(callee);
-            if !matches!(self.env.get(name), Some(Binding::Value(_) | Binding::Alias(_)))
-                && let Some(function) = self.functions.get(name).copied()
+            if !matches!(
+                self.env.get(name),
+                Some(Binding::Value(_) | Binding::Alias(_))
+            ) && let Some(function) = self.functions.get(name).copied()
             {
                 let summary = self.summary(function);
-                let mut taint = Taint { params: 0, ..summary.returns.clone() };
+                let mut taint = Taint {
+                    params: 0,
+                    ..summary.returns.clone()
+                };
                 for (index, argument) in arguments.iter().enumerate() {
                     if index < 32 && summary.returns.all_params() & (1 << index) != 0 {
                         taint = taint.union(self.eval(*argument));
@@ -1075,8 +1159,14 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                 && let Some(first) = arguments.first().filter(|a| is_string(**a))
             {
                 let key = string_content(self.src(*first));
-                let key = key.trim_start_matches(['#', '.', '[']).trim_end_matches(']');
-                let key = key.rsplit('=').next().unwrap_or(key).trim_matches(['"', '\'']);
+                let key = key
+                    .trim_start_matches(['#', '.', '['])
+                    .trim_end_matches(']');
+                let key = key
+                    .rsplit('=')
+                    .next()
+                    .unwrap_or(key)
+                    .trim_matches(['"', '\'']);
                 if let Some(e) = classify_name(key) {
                     let reason = format!("the value is looked up by a name: {}", e.reason);
                     return Taint::phi(Evidence::new(e.category, reason));
@@ -1085,7 +1175,10 @@ impl<'t, 'p> Analyzer<'t, 'p> {
         }
 
         if callee.kind() == "member_expression" {
-            let method = callee.child_by_field_name("property").map(|p| self.src(p)).unwrap_or("");
+            let method = callee
+                .child_by_field_name("property")
+                .map(|p| self.src(p))
+                .unwrap_or("");
             if let Some(receiver) = callee.child_by_field_name("object")
                 && !api::method_hides_receiver(method)
                 && !path.as_deref().is_some_and(api::is_known_root)
@@ -1101,7 +1194,9 @@ impl<'t, 'p> Analyzer<'t, 'p> {
         }
 
         if callee.kind() == "identifier" && !api::method_hides_receiver(self.src(callee)) {
-            return classify_name(self.src(callee)).map(Taint::phi).unwrap_or_default();
+            return classify_name(self.src(callee))
+                .map(Taint::phi)
+                .unwrap_or_default();
         }
         Taint::clean()
     }
@@ -1115,9 +1210,10 @@ impl<'t, 'p> Analyzer<'t, 'p> {
         for part in parts {
             match part.kind() {
                 "pair" => {
-                    let (Some(key), Some(value)) =
-                        (part.child_by_field_name("key"), part.child_by_field_name("value"))
-                    else {
+                    let (Some(key), Some(value)) = (
+                        part.child_by_field_name("key"),
+                        part.child_by_field_name("value"),
+                    ) else {
                         continue;
                     };
                     let key = string_content(self.src(key)).to_owned();
@@ -1145,13 +1241,19 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                     fields.insert(name, taint);
                 }
                 "spread_element" => {
-                    let spread = part.named_child(0).map(|n| self.eval(n)).unwrap_or_default();
+                    let spread = part
+                        .named_child(0)
+                        .map(|n| self.eval(n))
+                        .unwrap_or_default();
                     if let Some(spread_fields) = &spread.fields {
                         for (key, taint) in spread_fields.iter() {
                             fields.insert(key.clone(), taint.clone());
                         }
                     }
-                    opaque = opaque.union(Taint { fields: None, ..spread });
+                    opaque = opaque.union(Taint {
+                        fields: None,
+                        ..spread
+                    });
                 }
                 _ => {}
             }
@@ -1182,7 +1284,11 @@ impl<'t, 'p> Analyzer<'t, 'p> {
             "subscript_expression" => {
                 let base = self.path_of(node.child_by_field_name("object")?)?;
                 let index = node.child_by_field_name("index")?;
-                let property = if is_string(index) { string_content(self.src(index)) } else { "[]" };
+                let property = if is_string(index) {
+                    string_content(self.src(index))
+                } else {
+                    "[]"
+                };
                 Some(join_path(&base, property))
             }
             "call_expression" => {
@@ -1202,14 +1308,19 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                 let constructor = self.path_of(node.child_by_field_name("constructor")?)?;
                 api::construction(&constructor)
             }
-            "parenthesized_expression" | "await_expression" | "non_null_expression"
-            | "as_expression" | "satisfies_expression" => self.path_of(node.named_child(0)?),
+            "parenthesized_expression"
+            | "await_expression"
+            | "non_null_expression"
+            | "as_expression"
+            | "satisfies_expression" => self.path_of(node.named_child(0)?),
             "binary_expression" => {
                 let operator = self.src(node.child_by_field_name("operator")?);
                 if !matches!(operator, "||" | "??") {
                     return None;
                 }
-                let left = node.child_by_field_name("left").and_then(|l| self.path_of(l));
+                let left = node
+                    .child_by_field_name("left")
+                    .and_then(|l| self.path_of(l));
                 left.filter(|p| api::is_known_root(p))
                     .or_else(|| self.path_of(node.child_by_field_name("right")?))
             }
@@ -1267,15 +1378,29 @@ fn query_parameter_before(literal: &str) -> Option<String> {
     let start = tail.rfind(['?', '&'])?;
     let name = tail.get(start + 1..)?;
     let valid = !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.[]".contains(c));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.[]".contains(c));
     valid.then(|| name.to_owned())
 }
 
 fn fhir_resource(resource: &str) -> Option<Evidence> {
     const CLINICAL: &[&str] = &[
-        "Patient", "Condition", "MedicationRequest", "MedicationStatement", "Medication",
-        "Observation", "AllergyIntolerance", "Procedure", "Encounter", "DiagnosticReport",
-        "Immunization", "Coverage", "Claim", "ExplanationOfBenefit", "CarePlan",
+        "Patient",
+        "Condition",
+        "MedicationRequest",
+        "MedicationStatement",
+        "Medication",
+        "Observation",
+        "AllergyIntolerance",
+        "Procedure",
+        "Encounter",
+        "DiagnosticReport",
+        "Immunization",
+        "Coverage",
+        "Claim",
+        "ExplanationOfBenefit",
+        "CarePlan",
     ];
     CLINICAL.contains(&resource).then(|| {
         Evidence::new(
@@ -1294,7 +1419,11 @@ fn member_taint(taint: &Taint, key: &str) -> Taint {
 }
 
 fn join_path(base: &str, property: &str) -> String {
-    if base.is_empty() { property.to_owned() } else { format!("{base}.{property}") }
+    if base.is_empty() {
+        property.to_owned()
+    } else {
+        format!("{base}.{property}")
+    }
 }
 
 fn last_name(expression: &str) -> &str {
@@ -1309,7 +1438,9 @@ fn arguments(call: Node<'_>) -> Vec<Node<'_>> {
         return Vec::new();
     };
     let mut cursor = list.walk();
-    list.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect()
+    list.named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect()
 }
 
 fn parameters(function: Node<'_>) -> Vec<Node<'_>> {
@@ -1320,7 +1451,9 @@ fn parameters(function: Node<'_>) -> Vec<Node<'_>> {
         return Vec::new();
     };
     let mut cursor = list.walk();
-    list.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect()
+    list.named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect()
 }
 
 fn is_function(node: Node<'_>) -> bool {
@@ -1331,8 +1464,7 @@ fn is_function(node: Node<'_>) -> bool {
 }
 
 fn is_string(node: Node<'_>) -> bool {
-    node.kind() == "string"
-        || (node.kind() == "template_string" && node.named_child_count() == 0)
+    node.kind() == "string" || (node.kind() == "template_string" && node.named_child_count() == 0)
 }
 
 fn is_literal(node: Node<'_>) -> bool {
@@ -1364,11 +1496,6 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Words used by the classifier, re-exported for the template analysis.
-pub(crate) fn words(name: &str) -> Vec<String> {
-    classify::words(name)
-}
-
 /// Taint from PHI evidence, for the template analysis.
 pub(crate) fn taint_of(evidence: Option<Evidence>) -> Taint {
     evidence.map(Taint::phi).unwrap_or_default()
@@ -1394,9 +1521,15 @@ mod tests {
 
     #[test]
     fn direct_writes_are_found() {
-        assert_eq!(rules("localStorage.setItem('x', dob);"), [(RuleId::BrowserStorage, 1)]);
+        assert_eq!(
+            rules("localStorage.setItem('x', dob);"),
+            [(RuleId::BrowserStorage, 1)]
+        );
         assert_eq!(rules("console.log(patient.ssn);"), [(RuleId::Logging, 1)]);
-        assert_eq!(rules("fbq('track', 'Lead', { email });"), [(RuleId::Tracker, 1)]);
+        assert_eq!(
+            rules("fbq('track', 'Lead', { email });"),
+            [(RuleId::Tracker, 1)]
+        );
     }
 
     #[test]
@@ -1418,7 +1551,10 @@ mod tests {
 
     #[test]
     fn query_parameters_are_read_from_literals() {
-        assert_eq!(query_parameter_before("/x?a=1&dob="), Some("dob".to_owned()));
+        assert_eq!(
+            query_parameter_before("/x?a=1&dob="),
+            Some("dob".to_owned())
+        );
         assert_eq!(query_parameter_before("/x?"), None);
         assert_eq!(query_parameter_before("a = "), None);
     }

@@ -19,28 +19,40 @@ pub(crate) struct Taint {
 
 impl Taint {
     /// A value that carries nothing.
-    pub fn clean() -> Self {
+    pub(crate) fn clean() -> Self {
         Taint::default()
     }
 
     /// A value that is PHI for the reason given.
-    pub fn phi(evidence: Evidence) -> Self {
-        Taint { evidence: Some(Rc::new(evidence)), ..Taint::default() }
+    pub(crate) fn phi(evidence: Evidence) -> Self {
+        Taint {
+            evidence: Some(Rc::new(evidence)),
+            ..Taint::default()
+        }
     }
 
     /// The value of parameter `index` while a function is summarised.
-    pub fn param(index: usize) -> Self {
-        let params = u32::try_from(index).ok().and_then(|i| 1u32.checked_shl(i)).unwrap_or(0);
-        Taint { params, ..Taint::default() }
+    pub(crate) fn param(index: usize) -> Self {
+        let params = u32::try_from(index)
+            .ok()
+            .and_then(|i| 1u32.checked_shl(i))
+            .unwrap_or(0);
+        Taint {
+            params,
+            ..Taint::default()
+        }
     }
 
     /// An object literal with known fields.
-    pub fn object(opaque: Taint, fields: BTreeMap<String, Taint>) -> Self {
-        Taint { fields: Some(Rc::new(fields)), ..opaque }
+    pub(crate) fn object(opaque: Taint, fields: BTreeMap<String, Taint>) -> Self {
+        Taint {
+            fields: Some(Rc::new(fields)),
+            ..opaque
+        }
     }
 
     /// A value carrying both.
-    pub fn union(self, other: Taint) -> Taint {
+    pub(crate) fn union(self, other: Taint) -> Taint {
         let fields = match (self.fields, other.fields) {
             (Some(a), Some(b)) => {
                 let mut merged = (*a).clone();
@@ -63,12 +75,16 @@ impl Taint {
     }
 
     /// The value with its field structure forgotten (an element of an array, a method result).
-    pub fn flatten(&self) -> Taint {
-        Taint { evidence: self.first_evidence(), params: self.all_params(), fields: None }
+    pub(crate) fn flatten(&self) -> Taint {
+        Taint {
+            evidence: self.first_evidence(),
+            params: self.all_params(),
+            fields: None,
+        }
     }
 
     /// The evidence of the value or of any field in it.
-    pub fn first_evidence(&self) -> Option<Rc<Evidence>> {
+    pub(crate) fn first_evidence(&self) -> Option<Rc<Evidence>> {
         self.evidence.clone().or_else(|| {
             self.fields
                 .as_ref()
@@ -77,18 +93,21 @@ impl Taint {
     }
 
     /// The parameters the value or any field in it depends on.
-    pub fn all_params(&self) -> u32 {
-        let fields = self
-            .fields
-            .as_ref()
-            .map_or(0, |fields| fields.values().fold(0, |acc, t| acc | t.all_params()));
+    pub(crate) fn all_params(&self) -> u32 {
+        let fields = self.fields.as_ref().map_or(0, |fields| {
+            fields.values().fold(0, |acc, t| acc | t.all_params())
+        });
         self.params | fields
     }
 
     /// The taint of member `name`: the field's own when the object is a literal, the whole
     /// value's otherwise.
-    pub fn member(&self, name: &str) -> Taint {
-        let opaque = Taint { evidence: self.evidence.clone(), params: self.params, fields: None };
+    pub(crate) fn member(&self, name: &str) -> Taint {
+        let opaque = Taint {
+            evidence: self.evidence.clone(),
+            params: self.params,
+            fields: None,
+        };
         match &self.fields {
             Some(fields) => match fields.get(name) {
                 Some(field) => field.clone().union(opaque),
@@ -108,7 +127,10 @@ mod tests {
     #[test]
     fn fields_keep_their_own_taint() {
         let mut fields = BTreeMap::new();
-        fields.insert("dob".to_owned(), Taint::phi(Evidence::new(Category::Birthdate, "dob")));
+        fields.insert(
+            "dob".to_owned(),
+            Taint::phi(Evidence::new(Category::Birthdate, "dob")),
+        );
         fields.insert("token".to_owned(), Taint::clean());
         let object = Taint::object(Taint::clean(), fields);
 
