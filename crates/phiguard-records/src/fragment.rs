@@ -244,6 +244,13 @@ impl Fragment {
         Fragment { leaves }
     }
 
+    /// A fragment that keeps `leaves` in the given order, to test readers against input the
+    /// encoder never writes.
+    #[cfg(test)]
+    pub(crate) fn unsorted(leaves: Vec<Leaf>) -> Self {
+        Fragment { leaves }
+    }
+
     /// The leaves, in path order.
     pub fn leaves(&self) -> &[Leaf] {
         &self.leaves
@@ -298,6 +305,100 @@ impl Fragment {
     /// Decodes a version-1 encoding. Keys shared between consecutive leaves are shared in
     /// memory too.
     pub fn decode(bytes: &[u8]) -> Result<Fragment, FragmentError> {
+        let view = FragmentView::decode(bytes)?;
+
+        let mut current: Vec<PathStep> = Vec::with_capacity(MAX_DEPTH);
+        let mut leaves = Vec::with_capacity(view.leaves.len());
+        for leaf in &view.leaves {
+            let steps = view.steps_of(leaf);
+            current.truncate(leaf.shared as usize);
+            current.extend(steps[current.len()..].iter().map(|step| step.owned()));
+            leaves.push(Leaf {
+                path: LeafPath::from_steps(current.clone()),
+                value: leaf.value.to_owned(),
+            });
+        }
+        Ok(Fragment { leaves })
+    }
+}
+
+/// A path step borrowed from encoded bytes. Orders like [`PathStep`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum StepRef<'b> {
+    Key(&'b str),
+    Index(u32),
+}
+
+impl StepRef<'_> {
+    fn owned(self) -> PathStep {
+        match self {
+            StepRef::Key(key) => PathStep::Key(Arc::from(key)),
+            StepRef::Index(index) => PathStep::Index(index),
+        }
+    }
+}
+
+/// A leaf value borrowed from encoded bytes.
+#[derive(Debug, Clone)]
+pub(crate) enum ValueRef<'b> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    Str(&'b str),
+    EmptyObject,
+    EmptyArray,
+}
+
+impl ValueRef<'_> {
+    pub(crate) fn to_json(&self) -> Value {
+        match self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Bool(flag) => Value::Bool(*flag),
+            ValueRef::Number(number) => Value::Number(number.clone()),
+            ValueRef::Str(text) => Value::String((*text).to_owned()),
+            ValueRef::EmptyObject => Value::Object(Map::new()),
+            ValueRef::EmptyArray => Value::Array(Vec::new()),
+        }
+    }
+
+    fn to_owned(&self) -> LeafValue {
+        match self {
+            ValueRef::Null => LeafValue::Null,
+            ValueRef::Bool(flag) => LeafValue::Bool(*flag),
+            ValueRef::Number(number) => LeafValue::Number(number.clone()),
+            ValueRef::Str(text) => LeafValue::String((*text).to_owned()),
+            ValueRef::EmptyObject => LeafValue::EmptyObject,
+            ValueRef::EmptyArray => LeafValue::EmptyArray,
+        }
+    }
+}
+
+/// One leaf of a [`FragmentView`]: its path is `steps[start..start + len]`.
+pub(crate) struct LeafRef<'b> {
+    start: u32,
+    len: u32,
+    /// Steps shared with the previous leaf's path.
+    shared: u32,
+    pub(crate) value: ValueRef<'b>,
+}
+
+/// A decoded fragment that borrows its keys and strings from the encoded bytes: the read path
+/// reassembles from it without allocating per key.
+pub(crate) struct FragmentView<'b> {
+    steps: Vec<StepRef<'b>>,
+    pub(crate) leaves: Vec<LeafRef<'b>>,
+    /// Whether every leaf's path comes after the previous one's, as the encoder writes them.
+    pub(crate) sorted: bool,
+}
+
+impl<'b> FragmentView<'b> {
+    /// The full path of `leaf`.
+    pub(crate) fn steps_of(&self, leaf: &LeafRef<'b>) -> &[StepRef<'b>] {
+        &self.steps[leaf.start as usize..(leaf.start + leaf.len) as usize]
+    }
+
+    /// Decodes and checks a version-1 encoding.
+    pub(crate) fn decode(bytes: &'b [u8]) -> Result<FragmentView<'b>, FragmentError> {
         let mut reader = Reader { bytes, at: 0 };
         match reader.byte()? {
             FRAGMENT_FORMAT_VERSION => {}
@@ -306,29 +407,48 @@ impl Fragment {
 
         let count_at = reader.at;
         let count = reader.varint()?;
-        // Every leaf takes at least three bytes, which bounds the allocation below.
+        // Every leaf takes at least three bytes, which bounds the allocations below.
         if count > (bytes.len() / 3) as u64 {
             return Err(FragmentError::OutOfRange { offset: count_at });
         }
-        let mut leaves: Vec<Leaf> = Vec::with_capacity(count as usize);
+        let mut view = FragmentView {
+            steps: Vec::with_capacity(count as usize * 4),
+            leaves: Vec::with_capacity(count as usize),
+            sorted: true,
+        };
 
-        let mut steps: Vec<PathStep> = Vec::with_capacity(MAX_DEPTH);
+        let mut current: Vec<StepRef<'b>> = Vec::with_capacity(MAX_DEPTH);
         for _ in 0..count {
             let path_at = reader.at;
             let shared = reader.varint()?;
             let fresh = reader.varint()?;
             let depth_ok =
-                shared <= steps.len() as u64 && shared.saturating_add(fresh) <= MAX_DEPTH as u64;
+                shared <= current.len() as u64 && shared.saturating_add(fresh) <= MAX_DEPTH as u64;
             if !depth_ok {
                 return Err(FragmentError::InvalidPath { offset: path_at });
             }
-            steps.truncate(shared as usize);
+            // Paths sharing `shared` steps are ordered by the step after them, so one comparison
+            // per leaf tells whether the encoder's order holds.
+            let previous_next = current.get(shared as usize).copied();
+            current.truncate(shared as usize);
             for _ in 0..fresh {
-                steps.push(reader.step()?);
+                current.push(reader.step()?);
             }
             let value = reader.value()?;
-            leaves.push(Leaf {
-                path: LeafPath::from_steps(steps.clone()),
+            let next = current.get(shared as usize).copied();
+            if !view.leaves.is_empty()
+                && !matches!((previous_next, next), (Some(a), Some(b)) if a < b)
+            {
+                view.sorted = false;
+            }
+
+            let start = view.steps.len() as u32;
+            view.steps.extend_from_slice(&current);
+            let (len, shared) = (current.len() as u32, shared as u32);
+            view.leaves.push(LeafRef {
+                start,
+                len,
+                shared,
                 value,
             });
         }
@@ -336,7 +456,7 @@ impl Fragment {
         if reader.at != bytes.len() {
             return Err(FragmentError::TrailingBytes { offset: reader.at });
         }
-        Ok(Fragment { leaves })
+        Ok(view)
     }
 }
 
@@ -426,39 +546,39 @@ impl<'b> Reader<'b> {
         std::str::from_utf8(bytes).map_err(|_| FragmentError::InvalidUtf8 { offset: start })
     }
 
-    fn step(&mut self) -> Result<PathStep, FragmentError> {
+    fn step(&mut self) -> Result<StepRef<'b>, FragmentError> {
         let start = self.at;
         let header = self.varint()?;
         if header & 1 == 1 {
             let index = u32::try_from(header >> 1)
                 .map_err(|_| FragmentError::OutOfRange { offset: start })?;
-            return Ok(PathStep::Index(index));
+            return Ok(StepRef::Index(index));
         }
-        Ok(PathStep::Key(Arc::from(self.text(header >> 1)?)))
+        Ok(StepRef::Key(self.text(header >> 1)?))
     }
 
-    fn value(&mut self) -> Result<LeafValue, FragmentError> {
+    fn value(&mut self) -> Result<ValueRef<'b>, FragmentError> {
         let start = self.at;
         Ok(match self.byte()? {
-            0 => LeafValue::Null,
-            1 => LeafValue::Bool(false),
-            2 => LeafValue::Bool(true),
-            3 => LeafValue::Number(Number::from(self.varint()?)),
-            4 => LeafValue::Number(Number::from(!self.varint()? as i64)),
+            0 => ValueRef::Null,
+            1 => ValueRef::Bool(false),
+            2 => ValueRef::Bool(true),
+            3 => ValueRef::Number(Number::from(self.varint()?)),
+            4 => ValueRef::Number(Number::from(!self.varint()? as i64)),
             5 => {
                 let bytes = self.take(8)?;
                 let mut raw = [0u8; 8];
                 raw.copy_from_slice(bytes);
                 let number = Number::from_f64(f64::from_le_bytes(raw))
                     .ok_or(FragmentError::InvalidValue { offset: start })?;
-                LeafValue::Number(number)
+                ValueRef::Number(number)
             }
             6 => {
                 let len = self.varint()?;
-                LeafValue::String(self.text(len)?.to_owned())
+                ValueRef::Str(self.text(len)?)
             }
-            7 => LeafValue::EmptyObject,
-            8 => LeafValue::EmptyArray,
+            7 => ValueRef::EmptyObject,
+            8 => ValueRef::EmptyArray,
             _ => return Err(FragmentError::InvalidValue { offset: start }),
         })
     }

@@ -92,9 +92,11 @@ pub mod definition;
 pub mod fhir;
 pub mod fragment;
 mod json_error;
+mod json_writer;
 pub mod mask;
 pub mod path;
 pub mod pattern;
+mod reassemble;
 pub mod record_type;
 pub mod search;
 pub mod shopify;
@@ -111,9 +113,10 @@ pub use json_error::JsonSyntax;
 pub use mask::mask;
 pub use path::{LeafPath, PathStep};
 pub use pattern::{PathPattern, PatternError};
+pub use reassemble::{reassemble, reassemble_encoded, reassemble_encoded_json};
 pub use record_type::{FieldRule, RecordType, RecordTypeName};
 pub use search::{
     NormalizeError, Normalizer, SearchField, SearchFieldName, SearchTerm, normalize, search_terms,
 };
-pub use split::{SplitError, SplitRecord, reassemble, split};
+pub use split::{SplitError, SplitRecord, split};
 pub use walk::MAX_DEPTH;

@@ -29,12 +29,21 @@ pub const MASK_PREFIX: &str = "****";
 /// The reduced form of the leaf at `path` with `value` in `category`, or `None` when the leaf
 /// must be dropped. See the [module documentation](self) for the rules.
 pub fn mask(category: Category, path: &LeafPath, value: &Value) -> Option<Value> {
+    mask_by_key(category, path.last_key(), value)
+}
+
+/// [`mask`] for a leaf whose path ends with the object key `last_key`.
+pub(crate) fn mask_by_key(
+    category: Category,
+    last_key: Option<&str>,
+    value: &Value,
+) -> Option<Value> {
     let masked = match category {
         Category::Name => initials(value.as_str()?),
         Category::Birthdate => birth_year(value.as_str()?),
         Category::Identifier => last_four(&scalar_text(value)?),
         Category::Contact => contact(&scalar_text(value)?),
-        Category::Address => address(path.last_key()?, value.as_str()?),
+        Category::Address => address(last_key?, value.as_str()?),
         Category::Demographic | Category::Clinical | Category::Financial | Category::FreeText => {
             None
         }

@@ -49,6 +49,9 @@ pub struct PathPattern {
     segments: Box<[Segment]>,
     /// The number of steps every match has, when the pattern has no `**`.
     exact_len: Option<usize>,
+    /// The object key every match ends with, when the last segment names one: most leaves
+    /// fail this test, which costs one comparison.
+    last_key: Option<Box<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +127,11 @@ impl PathPattern {
     /// `steps[..i]` (so `nodes[0]` is the document): selectors look at the array elements.
     pub(crate) fn matches_site(&self, steps: &[PathStep], nodes: &[&Value]) -> bool {
         if self.exact_len.is_some_and(|len| len != steps.len()) {
+            return false;
+        }
+        if let Some(key) = &self.last_key
+            && steps.last().and_then(PathStep::as_key) != Some(&**key)
+        {
             return false;
         }
         match_segments(&self.segments, steps, nodes, 0)
@@ -258,10 +266,15 @@ impl FromStr for PathPattern {
         } else {
             Some(segments.len())
         };
+        let last_key = match segments.last() {
+            Some(Segment::Key(key)) => Some(key.clone()),
+            _ => None,
+        };
         Ok(PathPattern {
             text: text.into(),
             segments: segments.into(),
             exact_len,
+            last_key,
         })
     }
 }

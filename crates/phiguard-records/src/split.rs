@@ -1,12 +1,12 @@
 //! Splitting a document into per-part fragments, and putting it back together.
 
-use phiguard_core::{Category, Disclosure, Disclosures};
-use serde_json::{Map, Value};
+use phiguard_core::{Category, Disclosures};
+use serde_json::Value;
 
 use crate::classification::Classification;
 use crate::fragment::{Fragment, Leaf, LeafValue, Part};
-use crate::mask::mask;
-use crate::path::{LeafPath, PathStep};
+use crate::path::LeafPath;
+use crate::reassemble::reassemble;
 use crate::record_type::RecordType;
 use crate::walk::{MAX_DEPTH, walk_leaves};
 
@@ -63,7 +63,7 @@ impl SplitRecord {
         self.parts
     }
 
-    /// The document as `disclosures` allow (see [`reassemble`]).
+    /// The document as `disclosures` allow (see [`reassemble`](crate::reassemble())).
     pub fn reassemble(&self, disclosures: &Disclosures) -> Value {
         reassemble(self.parts.iter().cloned(), disclosures)
     }
@@ -121,154 +121,12 @@ pub fn split(record_type: &RecordType, document: &Value) -> Result<SplitRecord, 
     Ok(SplitRecord { parts })
 }
 
-/// Rebuilds a document from the parts the vault opened, as `disclosures` allow.
-///
-/// [`Part::Structure`] is always included. A category disclosed `clear` is included as it is,
-/// `masked` through [`mask`] (leaves without a safe reduced form are dropped), and `withheld`
-/// not at all, even when its fragment is passed in. Arrays whose elements lost all their
-/// leaves are compacted, keeping the remaining elements in order; objects and arrays that lose
-/// every leaf disappear.
-///
-/// Fragments are expected to come from one split record. Should two disagree about a path
-/// (which `split` never produces, and the vault's per-record encryption context prevents), the
-/// leaf from the part given first is kept and the other is dropped.
-pub fn reassemble(
-    parts: impl IntoIterator<Item = (Part, Fragment)>,
-    disclosures: &Disclosures,
-) -> Value {
-    let mut leaves: Vec<Leaf> = Vec::new();
-    for (part, fragment) in parts {
-        let (category, level) = match part {
-            Part::Structure => (None, Disclosure::Clear),
-            Part::Phi(category) => (Some(category), disclosures.get(category)),
-        };
-        match (level, category) {
-            (Disclosure::Withheld, _) => {}
-            (Disclosure::Clear, _) | (Disclosure::Masked, None) => {
-                leaves.extend(fragment.into_leaves());
-            }
-            (Disclosure::Masked, Some(category)) => {
-                for leaf in fragment.into_leaves() {
-                    let masked = mask(category, &leaf.path, &leaf.value.into_json());
-                    if let Some(value) = masked.as_ref().and_then(LeafValue::from_json) {
-                        leaves.push(Leaf {
-                            path: leaf.path,
-                            value,
-                        });
-                    }
-                }
-            }
-        }
-    }
-
-    // A stable sort keeps, among leaves with one path, the one from the earlier part first.
-    leaves.sort_by(|a, b| a.path.cmp(&b.path));
-    build(leaves)
-}
-
-/// A container under construction, reached from its parent by `step`.
-struct Frame {
-    step: Option<PathStep>,
-    container: Container,
-}
-
-enum Container {
-    Object(Map<String, Value>),
-    /// The elements so far and the source index of the last one, to spot duplicates.
-    Array(Vec<Value>, Option<u32>),
-}
-
-impl Container {
-    fn for_step(next: &PathStep) -> Container {
-        match next {
-            PathStep::Key(_) => Container::Object(Map::new()),
-            PathStep::Index(_) => Container::Array(Vec::new(), None),
-        }
-    }
-
-    /// Places `value` at `step`; a value that conflicts with what is there is dropped.
-    fn insert(&mut self, step: &PathStep, value: Value) {
-        match (self, step) {
-            (Container::Object(map), PathStep::Key(key)) if !map.contains_key(&**key) => {
-                map.insert(key.to_string(), value);
-            }
-            (Container::Array(items, last), PathStep::Index(index)) if *last != Some(*index) => {
-                items.push(value);
-                *last = Some(*index);
-            }
-            _ => {}
-        }
-    }
-
-    fn into_value(self) -> Value {
-        match self {
-            Container::Object(map) => Value::Object(map),
-            Container::Array(items, _) => Value::Array(items),
-        }
-    }
-}
-
-/// Builds the document from leaves sorted by path, in one pass: the open containers form a
-/// stack along the current path, and each leaf closes the containers it does not share with
-/// the previous one and opens those it needs. Sorted input keeps every container's leaves
-/// together, so a closed container is never needed again.
-fn build(leaves: Vec<Leaf>) -> Value {
-    let mut stack: Vec<Frame> = Vec::with_capacity(MAX_DEPTH + 1);
-    stack.push(Frame {
-        step: None,
-        container: Container::Object(Map::new()),
-    });
-
-    for leaf in leaves {
-        let steps = leaf.path.steps();
-        let Some((last, parents)) = steps.split_last() else {
-            continue;
-        };
-
-        let open = stack.len() - 1;
-        let shared = parents
-            .iter()
-            .zip(&stack[1..])
-            .take_while(|(step, frame)| frame.step.as_ref() == Some(*step))
-            .count();
-        for _ in shared..open {
-            close_top(&mut stack);
-        }
-
-        for depth in shared..parents.len() {
-            let container = Container::for_step(&steps[depth + 1]);
-            stack.push(Frame {
-                step: Some(steps[depth].clone()),
-                container,
-            });
-        }
-
-        if let Some(top) = stack.last_mut() {
-            top.container.insert(last, leaf.value.into_json());
-        }
-    }
-
-    while stack.len() > 1 {
-        close_top(&mut stack);
-    }
-    stack.pop().map_or_else(
-        || Value::Object(Map::new()),
-        |root| root.container.into_value(),
-    )
-}
-
-fn close_top(stack: &mut Vec<Frame>) {
-    let Some(frame) = stack.pop() else { return };
-    let (Some(step), Some(parent)) = (frame.step, stack.last_mut()) else {
-        return;
-    };
-    parent.container.insert(&step, frame.container.into_value());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reassemble::{reassemble_encoded, reassemble_encoded_json};
     use crate::record_type::FieldRule;
+    use phiguard_core::Disclosure;
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -395,6 +253,26 @@ mod tests {
     }
 
     #[test]
+    fn encoded_reassembly_skips_withheld_parts_and_reports_bad_bytes() {
+        let split = split(&person_type(), &person()).unwrap();
+        let structure = split.get(Part::Structure).unwrap().encode();
+        let garbage = [9u8, 9, 9];
+        let mut disclosures = Disclosures::withhold_all();
+        let parts = [
+            (Part::Structure, structure.as_slice()),
+            (Part::Phi(Category::Name), &garbage[..]),
+        ];
+        let rebuilt = reassemble_encoded(&parts, &disclosures).unwrap();
+        assert_eq!(rebuilt["kind"], "person");
+
+        disclosures.set(Category::Name, Disclosure::Clear);
+        assert_eq!(
+            reassemble_encoded(&parts, &disclosures),
+            Err(crate::fragment::FragmentError::UnsupportedVersion { found: 9 })
+        );
+    }
+
+    #[test]
     fn conflicting_fragments_keep_the_first_part() {
         let first = Fragment::new(vec![Leaf {
             path: "a".parse().unwrap(),
@@ -418,15 +296,41 @@ mod tests {
                 value: LeafValue::Bool(true),
             },
         ]);
-        let rebuilt = reassemble(
-            [
-                (Part::Structure, first),
-                (Part::Phi(Category::Name), second),
-            ],
-            &all_clear(),
-        );
+        let parts = [
+            (Part::Structure, first),
+            (Part::Phi(Category::Name), second),
+        ];
+        let encoded: Vec<(Part, Vec<u8>)> = parts.iter().map(|(p, f)| (*p, f.encode())).collect();
+        let borrowed: Vec<(Part, &[u8])> =
+            encoded.iter().map(|(p, b)| (*p, b.as_slice())).collect();
+        let rebuilt = reassemble(parts, &all_clear());
         // Keys sort before indices, so `c.d` makes `c` an object and `c[0]` is dropped.
         assert_eq!(rebuilt, json!({"a": null, "c": {"d": true}}));
+        assert_eq!(
+            reassemble_encoded(&borrowed, &all_clear()).unwrap(),
+            rebuilt
+        );
+        let text = reassemble_encoded_json(&borrowed, &all_clear()).unwrap();
+        assert_eq!(text, serde_json::to_string(&rebuilt).unwrap());
+    }
+
+    #[test]
+    fn unsorted_fragments_are_sorted_before_building() {
+        let leaf = |path: &str, n: u64| Leaf {
+            path: path.parse().unwrap(),
+            value: LeafValue::Number(n.into()),
+        };
+        let fragment = Fragment::unsorted(vec![leaf("b[1]", 2), leaf("a", 1), leaf("b[0]", 3)]);
+        let bytes = fragment.encode();
+        let parts = [(Part::Structure, bytes.as_slice())];
+        let expected = json!({"a": 1, "b": [3, 2]});
+        assert_eq!(reassemble_encoded(&parts, &all_clear()).unwrap(), expected);
+        let text = reassemble_encoded_json(&parts, &all_clear()).unwrap();
+        assert_eq!(text, r#"{"a":1,"b":[3,2]}"#);
+        assert_eq!(
+            reassemble([(Part::Structure, fragment)], &all_clear()),
+            expected
+        );
     }
 
     #[test]
@@ -501,7 +405,41 @@ mod tests {
                 .rev()
                 .map(|(part, fragment)| (*part, Fragment::decode(&fragment.encode()).unwrap()))
                 .collect();
-            prop_assert_eq!(reassemble(decoded, &all_clear()), document);
+            prop_assert_eq!(reassemble(decoded, &all_clear()), document.clone());
+
+            // And straight from the bytes, the read path's fast form.
+            let encoded: Vec<(Part, Vec<u8>)> =
+                split.parts().iter().map(|(part, f)| (*part, f.encode())).collect();
+            let borrowed: Vec<(Part, &[u8])> =
+                encoded.iter().map(|(part, bytes)| (*part, bytes.as_slice())).collect();
+            prop_assert_eq!(reassemble_encoded(&borrowed, &all_clear()).unwrap(), document.clone());
+            // Compared as text: serde_json's default parser may be one ULP off on floats.
+            let text = reassemble_encoded_json(&borrowed, &all_clear()).unwrap();
+            prop_assert_eq!(text, serde_json::to_string(&document).unwrap());
+        }
+
+        #[test]
+        fn both_reassembly_paths_agree_under_masking(document in arbitrary_document()) {
+            let record_type = record_type(&[
+                ("a.**", Classification::NotPhi),
+                ("*", Classification::Phi(Category::Name)),
+                ("**.b", Classification::Phi(Category::Identifier)),
+                ("**.c", Classification::Phi(Category::Clinical)),
+            ]);
+            let mut disclosures = Disclosures::withhold_all();
+            disclosures.set(Category::Name, Disclosure::Masked);
+            disclosures.set(Category::Identifier, Disclosure::Masked);
+            disclosures.set(Category::Clinical, Disclosure::Clear);
+
+            let split = split(&record_type, &document).unwrap();
+            let encoded: Vec<(Part, Vec<u8>)> =
+                split.parts().iter().map(|(part, f)| (*part, f.encode())).collect();
+            let borrowed: Vec<(Part, &[u8])> =
+                encoded.iter().map(|(part, bytes)| (*part, bytes.as_slice())).collect();
+            let expected = split.reassemble(&disclosures);
+            prop_assert_eq!(reassemble_encoded(&borrowed, &disclosures).unwrap(), expected.clone());
+            let text = reassemble_encoded_json(&borrowed, &disclosures).unwrap();
+            prop_assert_eq!(text, serde_json::to_string(&expected).unwrap());
         }
 
         #[test]
