@@ -89,8 +89,8 @@ pub(crate) fn analyze(source: &SourceFile, page: &PageContext) -> FileAnalysis {
     };
 
     let mut findings = findings;
-    findings.sort_by_key(|f| (f.offset, f.rule));
-    findings.dedup_by(|a, b| a.offset == b.offset && a.rule == b.rule);
+    findings.sort_by(|a, b| (a.offset, a.rule, &a.message).cmp(&(b.offset, b.rule, &b.message)));
+    findings.dedup_by(|a, b| a.offset == b.offset && a.rule == b.rule && a.message == b.message);
     FileAnalysis { findings, parse }
 }
 

@@ -325,12 +325,10 @@ static SAFE_LAST_WORDS: &[&str] = &[
     "type",
 ];
 
-/// Last words that are harmless after a commerce object (`checkoutTotal`, `customerName` is
-/// still caught by its own phrase) but not after a clinical word (`diagnosisCode`,
-/// `medicationName`).
+/// Last words that are harmless as members (`checkout.totalPrice`, `cart.currency`) but not
+/// after a clinical word in one name (`diagnosisCode`).
 static WEAK_SAFE_LAST_WORDS: &[&str] = &[
-    "code", "name", "names", "title", "text", "list", "total", "subtotal", "price", "prices",
-    "amount", "currency", "quantity", "qty",
+    "code", "total", "subtotal", "price", "prices", "amount", "currency", "quantity", "qty",
 ];
 
 /// Leading verbs of getters and helpers that say nothing about the value.

@@ -169,15 +169,15 @@ fn check_caches(config: &Value, findings: &mut Vec<RawFinding>) {
             .get("remote_backend")
             .and_then(Value::text)
             .unwrap_or("");
-        if backend.contains("Redis") || backend.contains("redis") {
-            if let Some(server) = frontend.path(&["backend_options", "server"]) {
-                check_redis_host(server, &format!("`{name}` cache"), findings);
-            }
+        if backend.to_ascii_lowercase().contains("redis")
+            && let Some(server) = frontend.path(&["backend_options", "server"])
+        {
+            check_redis_host(server, &format!("`{name}` cache"), findings);
         }
-        if remote.contains("Redis") || remote.contains("redis") {
-            if let Some(server) = frontend.path(&["remote_backend_options", "server"]) {
-                check_redis_host(server, &format!("`{name}` remote cache"), findings);
-            }
+        if remote.to_ascii_lowercase().contains("redis")
+            && let Some(server) = frontend.path(&["remote_backend_options", "server"])
+        {
+            check_redis_host(server, &format!("`{name}` remote cache"), findings);
         }
     }
 }

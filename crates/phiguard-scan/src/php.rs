@@ -30,8 +30,8 @@ pub(crate) fn analyze(text: &str) -> (Vec<RawFinding>, bool) {
     analyzer.walk(root);
 
     let mut findings = analyzer.findings;
-    findings.sort_by_key(|f| (f.offset, f.rule));
-    findings.dedup_by(|a, b| a.offset == b.offset && a.rule == b.rule);
+    findings.sort_by(|a, b| (a.offset, a.rule, &a.message).cmp(&(b.offset, b.rule, &b.message)));
+    findings.dedup_by(|a, b| a.offset == b.offset && a.rule == b.rule && a.message == b.message);
     (findings, root.has_error())
 }
 
@@ -432,9 +432,11 @@ impl<'t> Analyzer<'t> {
                     let inner = self.union_of(&arguments);
                     return inner.union(receiver.unwrap_or_default().flatten());
                 }
-                if method == "getData"
-                    && let Some(key) = arguments.first()
-                {
+                let lookup = matches!(
+                    method,
+                    "getData" | "getParam" | "getPost" | "getPostValue" | "getQuery" | "getCookie"
+                );
+                if lookup && let Some(key) = arguments.first() {
                     let key = string_content(self.src(*key)).to_owned();
                     if is_safe_member(&key) {
                         return Taint::clean();

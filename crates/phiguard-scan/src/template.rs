@@ -377,4 +377,11 @@ mod tests {
         assert!(evidence_of(&shadow.placeholders["_$1"]).is_none());
         assert!(!shadow.text.contains("$x = 1"));
     }
+
+    #[test]
+    fn phtml_placeholders_inside_script_strings() {
+        let template = "<script>\n fbq('t', {\n em: '<?= $block->escapeJs($block->getCustomerEmail()) ?>'\n });\n</script>";
+        let shadow = phtml(template);
+        assert!(evidence_of(&shadow.placeholders["_$0"]).is_some());
+    }
 }

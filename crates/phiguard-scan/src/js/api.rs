@@ -117,10 +117,13 @@ pub(crate) fn call_sink(path: &str) -> Option<Sink> {
     let (receiver, method) = path.rsplit_once('.').unwrap_or(("", path));
     let receiver_last = receiver.rsplit('.').next().unwrap_or("");
 
+    let storage_write =
+        path.ends_with("localStorage.setItem") || path.ends_with("sessionStorage.setItem");
+    if storage_write || path == "localforage.setItem" {
+        return sink(BrowserStorage, None, KeyValue(0, 1));
+    }
+
     match path {
-        "localStorage.setItem" | "sessionStorage.setItem" | "localforage.setItem" => {
-            return sink(BrowserStorage, None, KeyValue(0, 1));
-        }
         "Cookies.set" | "$.cookie" | "jQuery.cookie" | "idbkeyval.set" | "idbkeyval.update" => {
             return sink(BrowserStorage, None, KeyValue(0, 1));
         }

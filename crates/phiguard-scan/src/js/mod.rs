@@ -56,8 +56,8 @@ pub(crate) fn analyze(
     analyzer.walk(root);
 
     let mut findings = analyzer.findings;
-    findings.sort_by_key(|f| (f.offset, f.rule));
-    findings.dedup_by(|a, b| a.offset == b.offset && a.rule == b.rule);
+    findings.sort_by(|a, b| (a.offset, a.rule, &a.message).cmp(&(b.offset, b.rule, &b.message)));
+    findings.dedup_by(|a, b| a.offset == b.offset && a.rule == b.rule && a.message == b.message);
     ScriptReport {
         findings,
         had_errors: root.has_error(),
@@ -395,7 +395,7 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                 self.values.insert(name.clone(), value);
                 if let Some(path) = self.path_of(value).filter(|p| api::is_known_root(p)) {
                     self.env.insert(name, Binding::Alias(path));
-                } else if is_literal(value) {
+                } else if self.is_constant(value) {
                     self.env.insert(name, Binding::Literal);
                 } else {
                     let taint = self.eval(value);
@@ -1081,6 +1081,15 @@ impl<'t, 'p> Analyzer<'t, 'p> {
         }
     }
 
+    /// A literal that prints no template placeholder: never PHI, whatever its name.
+    fn is_constant(&self, node: Node<'_>) -> bool {
+        is_literal(node)
+            && self
+                .placeholder_taint(self.src(node))
+                .first_evidence()
+                .is_none()
+    }
+
     fn placeholder_taint(&self, text: &str) -> Taint {
         if self.placeholders.is_empty() || !text.contains("_$") {
             return Taint::clean();
@@ -1110,9 +1119,6 @@ impl<'t, 'p> Analyzer<'t, 'p> {
 
     fn member_of(&mut self, object: Node<'t>, name: &str) -> Taint {
         if is_safe_member(name) {
-            return Taint::clean();
-        }
-        if self.path_of(object).is_some_and(|p| api::is_known_root(&p)) {
             return Taint::clean();
         }
         let base = self.eval(object);
@@ -1223,7 +1229,7 @@ impl<'t, 'p> Analyzer<'t, 'p> {
                             opaque = opaque.union(Taint::phi(evidence));
                         }
                     }
-                    if is_literal(value) || is_function(value) {
+                    if self.is_constant(value) || is_function(value) {
                         fields.insert(key, Taint::clean());
                         continue;
                     }
