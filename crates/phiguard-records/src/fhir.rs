@@ -136,7 +136,8 @@ impl PatientImport {
 pub struct BundleImport {
     /// The bundle's patients, in bundle order.
     pub patients: Vec<PatientImport>,
-    /// Resources not imported, counted per resource type.
+    /// Resources not imported, counted per resource type (types outside FHIR R4 as
+    /// [`OTHER_RESOURCE_TYPE`]).
     pub skipped: BTreeMap<String, usize>,
 }
 
@@ -228,6 +229,172 @@ pub fn parse_bundle(bytes: &[u8]) -> Result<BundleImport, BundleError> {
     }
 
     assemble(entries, &full_urls, &owners)
+}
+
+/// The resource types of FHIR R4 (4.0.1), sorted. Skipped resources are counted under these
+/// names only: any other `resourceType` text is counted as [`OTHER_RESOURCE_TYPE`], so that an
+/// import summary never repeats arbitrary text from the file.
+const R4_RESOURCE_TYPES: [&str; 146] = [
+    "Account",
+    "ActivityDefinition",
+    "AdverseEvent",
+    "AllergyIntolerance",
+    "Appointment",
+    "AppointmentResponse",
+    "AuditEvent",
+    "Basic",
+    "Binary",
+    "BiologicallyDerivedProduct",
+    "BodyStructure",
+    "Bundle",
+    "CapabilityStatement",
+    "CarePlan",
+    "CareTeam",
+    "CatalogEntry",
+    "ChargeItem",
+    "ChargeItemDefinition",
+    "Claim",
+    "ClaimResponse",
+    "ClinicalImpression",
+    "CodeSystem",
+    "Communication",
+    "CommunicationRequest",
+    "CompartmentDefinition",
+    "Composition",
+    "ConceptMap",
+    "Condition",
+    "Consent",
+    "Contract",
+    "Coverage",
+    "CoverageEligibilityRequest",
+    "CoverageEligibilityResponse",
+    "DetectedIssue",
+    "Device",
+    "DeviceDefinition",
+    "DeviceMetric",
+    "DeviceRequest",
+    "DeviceUseStatement",
+    "DiagnosticReport",
+    "DocumentManifest",
+    "DocumentReference",
+    "EffectEvidenceSynthesis",
+    "Encounter",
+    "Endpoint",
+    "EnrollmentRequest",
+    "EnrollmentResponse",
+    "EpisodeOfCare",
+    "EventDefinition",
+    "Evidence",
+    "EvidenceVariable",
+    "ExampleScenario",
+    "ExplanationOfBenefit",
+    "FamilyMemberHistory",
+    "Flag",
+    "Goal",
+    "GraphDefinition",
+    "Group",
+    "GuidanceResponse",
+    "HealthcareService",
+    "ImagingStudy",
+    "Immunization",
+    "ImmunizationEvaluation",
+    "ImmunizationRecommendation",
+    "ImplementationGuide",
+    "InsurancePlan",
+    "Invoice",
+    "Library",
+    "Linkage",
+    "List",
+    "Location",
+    "Measure",
+    "MeasureReport",
+    "Media",
+    "Medication",
+    "MedicationAdministration",
+    "MedicationDispense",
+    "MedicationKnowledge",
+    "MedicationRequest",
+    "MedicationStatement",
+    "MedicinalProduct",
+    "MedicinalProductAuthorization",
+    "MedicinalProductContraindication",
+    "MedicinalProductIndication",
+    "MedicinalProductIngredient",
+    "MedicinalProductInteraction",
+    "MedicinalProductManufactured",
+    "MedicinalProductPackaged",
+    "MedicinalProductPharmaceutical",
+    "MedicinalProductUndesirableEffect",
+    "MessageDefinition",
+    "MessageHeader",
+    "MolecularSequence",
+    "NamingSystem",
+    "NutritionOrder",
+    "Observation",
+    "ObservationDefinition",
+    "OperationDefinition",
+    "OperationOutcome",
+    "Organization",
+    "OrganizationAffiliation",
+    "Parameters",
+    "Patient",
+    "PaymentNotice",
+    "PaymentReconciliation",
+    "Person",
+    "PlanDefinition",
+    "Practitioner",
+    "PractitionerRole",
+    "Procedure",
+    "Provenance",
+    "Questionnaire",
+    "QuestionnaireResponse",
+    "RelatedPerson",
+    "RequestGroup",
+    "ResearchDefinition",
+    "ResearchElementDefinition",
+    "ResearchStudy",
+    "ResearchSubject",
+    "RiskAssessment",
+    "RiskEvidenceSynthesis",
+    "Schedule",
+    "SearchParameter",
+    "ServiceRequest",
+    "Slot",
+    "Specimen",
+    "SpecimenDefinition",
+    "StructureDefinition",
+    "StructureMap",
+    "Subscription",
+    "Substance",
+    "SubstanceNucleicAcid",
+    "SubstancePolymer",
+    "SubstanceProtein",
+    "SubstanceReferenceInformation",
+    "SubstanceSourceMaterial",
+    "SubstanceSpecification",
+    "SupplyDelivery",
+    "SupplyRequest",
+    "Task",
+    "TerminologyCapabilities",
+    "TestReport",
+    "TestScript",
+    "ValueSet",
+    "VerificationResult",
+    "VisionPrescription",
+];
+
+/// The name skipped resources of types outside FHIR R4 are counted under.
+pub const OTHER_RESOURCE_TYPE: &str = "(other)";
+
+fn reported_type(resource_type: String) -> String {
+    if R4_RESOURCE_TYPES
+        .binary_search(&resource_type.as_str())
+        .is_ok()
+    {
+        resource_type
+    } else {
+        OTHER_RESOURCE_TYPE.to_owned()
+    }
 }
 
 fn valid_resource_type(text: &str) -> bool {
@@ -436,7 +603,10 @@ fn assemble(
     for (index, entry) in entries.into_iter().enumerate() {
         let owner = owners[index].and_then(|patient| slot_of_patient.get(&patient).copied());
         let Some(slot) = owner else {
-            *import.skipped.entry(entry.resource_type).or_default() += 1;
+            *import
+                .skipped
+                .entry(reported_type(entry.resource_type))
+                .or_default() += 1;
             continue;
         };
         if entry.is("Patient") {
@@ -448,7 +618,12 @@ fn assemble(
                 record_type: record_type.name().clone(),
                 resource: entry.resource,
             }),
-            None => *import.skipped.entry(entry.resource_type).or_default() += 1,
+            None => {
+                *import
+                    .skipped
+                    .entry(reported_type(entry.resource_type))
+                    .or_default() += 1
+            }
         }
     }
     Ok(import)
@@ -515,6 +690,10 @@ mod tests {
                 "prac-1",
                 json!({"resourceType": "Practitioner", "id": "prac-1"})
             ),
+            entry(
+                "x-1",
+                json!({"resourceType": "JaneRoe", "subject": {"reference": "urn:uuid:p-1"}})
+            ),
         ]));
         let import = parse_bundle(&bytes).unwrap();
 
@@ -540,6 +719,7 @@ mod tests {
         assert_eq!(
             import.skipped,
             BTreeMap::from([
+                (OTHER_RESOURCE_TYPE.to_owned(), 1),
                 ("Goal".to_owned(), 1),
                 ("Organization".to_owned(), 1),
                 ("Practitioner".to_owned(), 1)
@@ -548,6 +728,12 @@ mod tests {
         assert_eq!(patient.match_keys()[0].field, SOURCE_PATIENT_FIELD);
         assert_eq!(patient.match_keys()[0].normalized, "P1");
         assert!(!format!("{import:?}").contains("Roe"));
+    }
+
+    #[test]
+    fn the_resource_type_list_is_sorted_for_lookup() {
+        assert!(R4_RESOURCE_TYPES.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(R4_RESOURCE_TYPES.contains(&"ExplanationOfBenefit"));
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //!
 //! The vault stores every record as one ciphertext per PHI category. This crate decides what
 //! goes into each: a [`RecordType`] classifies every leaf of a JSON document (first matching
-//! [`FieldRule`] wins; unmatched leaves are `free_text`, never safe), [`split`] turns the
-//! document into one [`Fragment`] per [`Part`], and [`reassemble`] rebuilds it from the parts
-//! the vault decrypted, [`mask`]ing the categories disclosed `masked`.
+//! [`FieldRule`] wins; unmatched leaves are `free_text`, never safe), [`split()`] turns the
+//! document into one [`Fragment`] per [`Part`], and [`reassemble()`] rebuilds it from the parts
+//! the vault decrypted, [masking](mask()) the categories disclosed `masked`. On the read path,
+//! [`reassemble_encoded`] and [`reassemble_encoded_json`] go from the decrypted bytes straight
+//! to a document or to JSON text, without decoding into owned fragments first.
 //!
 //! ```text
 //!   document ──split(record type)──► Structure │ identifier │ name │ … │ free_text
@@ -30,7 +32,7 @@
 //! | [`pattern`] | the path pattern language of rules (`identifier[system=…].value`, `text.**`) |
 //! | [`record_type`], [`definition`], [`builtin`] | record types, their JSON definitions, the built-in ones |
 //! | [`attributes`] | tenant mappings of form labels (`"Date of Birth"` → birthdate) |
-//! | [`split`], [`fragment`], [`mask`] | splitting, the fragment encoding, reassembly and masking |
+//! | [`mod@split`], [`fragment`], [`mod@mask`] | splitting, the fragment encoding, reassembly and masking |
 //! | [`search`] | search fields, normalisers, search terms |
 //! | [`fhir`], [`shopify`] | import formats |
 //! | [`synthetic`] | fictional test data |
@@ -42,6 +44,8 @@
 //!   (`name[*].given[*]`), so data of an unexpected shape is never classified by accident.
 //! - No PHI in errors or `Debug` output: errors name positions (`rules[3]`, bundle entry 12,
 //!   byte 40), and fragments, search terms and imports print without their values.
+//! - No PHI in object keys: paths travel with every fragment, the structure part's included,
+//!   so record types whose documents use personal data as keys are not supported.
 //! - No de-identification: masking gives the reduced forms the vault discloses to a `masked`
 //!   grant (initials, birth year, last four, ZIP3), not a HIPAA Safe Harbor data set.
 //!

@@ -35,7 +35,7 @@ fn treatment(part: Part, disclosures: &Disclosures) -> Option<Option<Category>> 
 /// Rebuilds a document from the parts the vault opened, as `disclosures` allow.
 ///
 /// [`Part::Structure`] is always included. A category disclosed `clear` is included as it is,
-/// `masked` through [`crate::mask`] (leaves without a safe reduced form are dropped), and
+/// `masked` through [`crate::mask()`] (leaves without a safe reduced form are dropped), and
 /// `withheld` not at all, even when its fragment is passed in. Arrays whose elements lost all
 /// their leaves are compacted, keeping the remaining elements in order; objects and arrays that
 /// lose every leaf disappear.
