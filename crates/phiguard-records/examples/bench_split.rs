@@ -1,8 +1,9 @@
 //! Measures the per-record cost of the vault's write and read paths in this crate.
 //!
 //! ```text
-//! cargo run --release -p phiguard-records --example bench_split            # synthetic, 20 patients
-//! cargo run --release -p phiguard-records --example bench_split -- 100     # synthetic, 100 patients
+//! # 20 synthetic patients, or 100, or the bundles in a directory:
+//! cargo run --release -p phiguard-records --example bench_split
+//! cargo run --release -p phiguard-records --example bench_split -- 100
 //! cargo run --release -p phiguard-records --example bench_split -- /work/shared/corpus/fhir-r4
 //! ```
 //!

@@ -170,13 +170,17 @@ impl RecordType {
         let rules: Vec<Value> = self
             .rules()
             .iter()
-            .map(|rule| json!({"path": rule.pattern.as_str(), "category": rule.classification.as_str()}))
+            .map(|rule| {
+                let category = rule.classification.as_str();
+                json!({"path": rule.pattern.as_str(), "category": category})
+            })
             .collect();
         let attribute_lists: Vec<Value> = self
             .attribute_lists()
             .iter()
             .map(|list| {
-                json!({"path": list.array().as_str(), "label": list.label_key(), "value": list.value_key()})
+                let (label, value) = (list.label_key(), list.value_key());
+                json!({"path": list.array().as_str(), "label": label, "value": value})
             })
             .collect();
         let search: Vec<Value> = self
@@ -465,7 +469,9 @@ mod tests {
                 {"path": "answers[*].question", "category": "not_phi"}
             ],
             "attribute_lists": [{"path": "answers", "label": "question", "value": "answer"}],
-            "search": [{"field": "email", "parts": [{"path": "patient.email", "normalizer": "email"}]}]
+            "search": [
+                {"field": "email", "parts": [{"path": "patient.email", "normalizer": "email"}]}
+            ]
         })
     }
 

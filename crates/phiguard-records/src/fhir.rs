@@ -668,7 +668,8 @@ mod tests {
             entry(
                 "obs-1",
                 json!({"resourceType": "Observation", "id": "obs-1",
-                "subject": {"reference": "urn:uuid:p-1"}, "encounter": {"reference": "urn:uuid:enc-1"}})
+                "subject": {"reference": "urn:uuid:p-1"},
+                "encounter": {"reference": "urn:uuid:enc-1"}})
             ),
             // No subject: the patient comes through the encounter.
             entry(
@@ -795,7 +796,8 @@ mod tests {
             entry(
                 "obs-1",
                 json!({"resourceType": "Observation",
-                "subject": {"reference": "urn:uuid:p-1"}, "encounter": {"reference": "urn:uuid:enc-1"}})
+                "subject": {"reference": "urn:uuid:p-1"},
+                "encounter": {"reference": "urn:uuid:enc-1"}})
             ),
         ]));
         assert_eq!(

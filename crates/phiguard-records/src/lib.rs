@@ -10,16 +10,15 @@
 //! to a document or to JSON text, without decoding into owned fragments first.
 //!
 //! ```text
-//!   document ──split(record type)──► Structure │ identifier │ name │ … │ free_text
-//!                                        │            │          │          │
-//!                                     encode()     encode()   encode()   encode()     (this crate)
-//!                                        ▼            ▼          ▼          ▼
-//!                                    ciphertext   ciphertext  ciphertext ciphertext   (the vault)
-//!                                        │            │          ╳          │         withheld: not opened
-//!                                     decode()     decode()              decode()
-//!                                        └──────reassemble(disclosures)─────┘        masked: mask()
-//!                                                        ▼
-//!                                                 disclosed document
+//! document ──split(type)──► structure │ identifier │ name │ … │ free_text
+//!                               │           │         │            │
+//!                            encode()    encode()  encode()     encode()      this crate
+//!                               ▼           ▼         ▼            ▼
+//!                           ciphertext  ciphertext ciphertext  ciphertext     the vault
+//!                               │           │         ╳            │          withheld: not opened
+//!                               └──reassemble_encoded(disclosures)─┘          masked: mask()
+//!                                           ▼
+//!                                   disclosed document
 //! ```
 //!
 //! Beside that: [`search_terms`] picks and normalises the values the vault blind-indexes, and
@@ -29,10 +28,12 @@
 //!
 //! | module | owns |
 //! | --- | --- |
-//! | [`pattern`] | the path pattern language of rules (`identifier[system=…].value`, `text.**`) |
-//! | [`record_type`], [`definition`], [`builtin`] | record types, their JSON definitions, the built-in ones |
+//! | [`pattern`] | the path language of rules (`identifier[system=…].value`, `text.**`) |
+//! | [`record_type`], [`definition`] | record types and their JSON definitions |
+//! | [`builtin`] | the built-in types (FHIR R4, `shopify.order`) |
 //! | [`attributes`] | tenant mappings of form labels (`"Date of Birth"` → birthdate) |
-//! | [`mod@split`], [`fragment`], [`mod@mask`] | splitting, the fragment encoding, reassembly and masking |
+//! | [`mod@split`], [`fragment`] | splitting, reassembly, the fragment encoding |
+//! | [`mod@mask`] | the reduced forms of `masked` disclosures |
 //! | [`search`] | search fields, normalisers, search terms |
 //! | [`fhir`], [`shopify`] | import formats |
 //! | [`synthetic`] | fictional test data |

@@ -3,14 +3,21 @@
 //! [`mask`] decides by the leaf's category, the last object key on its path and the shape of
 //! its value. It returns `None` — the leaf is dropped — whenever there is no safe reduced form.
 //!
-//! | category | reduced form |
-//! | --- | --- |
-//! | `name` | initials: each word's first letter or digit (with its combining marks) and a dot; `Fadel` → `F.`, `Marisol Quintero` → `M. Q.`, `Łucja` → `Ł.` |
-//! | `birthdate` | the year, when the text starts with four digits: `1976-01-16` → `1976` |
-//! | `identifier` | `****` and the last four letters or digits, only if there are at least eight; otherwise `****` alone. Numbers count as their digits. |
-//! | `contact` | text with an `@`: the first character of the local part (only if it has three or more), `***@` and the domain; otherwise, with eight or more digits, `****` and the last four; with fewer digits, `****`; with none (a URL, a handle), dropped |
-//! | `address` | kept: `city`, `state`, `province`, `country` and their `*_code` / `*Code` forms, as they are; postal codes (`postalCode`, `zip`, …): a US ZIP (`12345` or `12345-6789`) becomes its first three digits and `**`, or `000**` for the three-digit areas with 20,000 people or fewer that HHS's de-identification guidance lists; other postal codes are dropped (their granularity varies by country and cannot be judged from the value). Everything else (lines, names, companies, districts, geolocation) is dropped. |
-//! | `demographic`, `clinical`, `financial`, `free_text` | dropped |
+//! - `name`: initials, each word's first letter or digit (with the combining marks that
+//!   follow it) and a dot: `Fadel` → `F.`, `Marisol Quintero` → `M. Q.`, `Łucja` → `Ł.`.
+//! - `birthdate`: the year, when the text starts with four digits: `1976-01-16` → `1976`.
+//! - `identifier`: `****` and the last four letters or digits, only if there are at least eight;
+//!   otherwise `****` alone. Numbers count as their digits.
+//! - `contact`: text with an `@` shows the first character of the local part (only if that
+//!   has three or more), `***@` and the domain. Otherwise, with eight or more digits, `****`
+//!   and the last four digits; with fewer, `****`; with none (a URL, a handle), dropped.
+//! - `address`: `city`, `state`, `province`, `country` and their `*_code` / `*Code` forms are
+//!   kept as they are. A postal code (`postalCode`, `zip`, …) that is a US ZIP (`12345` or
+//!   `12345-6789`) becomes its first three digits and `**`, or `000**` for the three-digit
+//!   areas of 20,000 people or fewer that HHS's de-identification guidance lists; other postal
+//!   codes are dropped, because their granularity varies by country and cannot be judged from
+//!   the value. Everything else (lines, names, companies, districts, geolocation) is dropped.
+//! - `demographic`, `clinical`, `financial`, `free_text`: dropped.
 //!
 //! Only strings are kept for `address`, `name` and `birthdate`; `identifier` and `contact` also
 //! accept numbers. Booleans and null are always dropped. The fixed `****` never reveals a

@@ -15,7 +15,10 @@
 //! | `[*]` | … whatever it holds |
 //! | `[system=http://hl7.org/fhir/sid/us-ssn]` | … whose `system` is exactly that text |
 //! | `[type.coding.code=MR]` | … with a nested field equal to the text |
-//! | `[name~=Date of Birth]` | … whose `name` equals the text as a form label: ignoring case, leading and trailing spaces and runs of spaces |
+//! | `[name~=Date of Birth]` | … whose `name` equals the text as a form label (see below) |
+//!
+//! A form label comparison (`~=`) ignores case, leading and trailing whitespace, and how much
+//! whitespace separates words.
 //!
 //! # Arrays must be spelled out
 //!

@@ -608,7 +608,9 @@ mod tests {
             "description": "test",
             "rules": [],
             "search": [
-                {"field": "email", "parts": [{"paths": ["email", "contacts[*].email"], "normalizer": "email"}]},
+                {"field": "email", "parts": [
+                    {"paths": ["email", "contacts[*].email"], "normalizer": "email"}
+                ]},
                 {"field": "family_birthdate", "parts": [
                     {"path": "names[*].family", "normalizer": "name"},
                     {"path": "birth", "normalizer": "date"}

@@ -112,7 +112,8 @@ fn patient() -> Value {
         ],
         "identifier": [
             {"type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203",
-                "code": "SS", "display": "Social Security Number"}], "text": "Social Security Number"},
+                "code": "SS", "display": "Social Security Number"}],
+                "text": "Social Security Number"},
                 "system": "http://hl7.org/fhir/sid/us-ssn", "value": "999-12-3456"}
         ],
         "name": [{"use": "official", "family": "Ashgrove", "given": ["Zoë"], "prefix": ["Ms."]}],
@@ -126,7 +127,8 @@ fn patient() -> Value {
             "line": ["41 Alder Row"], "city": "Milford", "state": "Massachusetts",
             "postalCode": "01757", "country": "US"
         }],
-        "maritalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus",
+        "maritalStatus": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/v3-MaritalStatus",
             "code": "M", "display": "Married"}], "text": "Married"},
         "multipleBirthBoolean": false,
         "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "en-US",
@@ -216,7 +218,8 @@ fn observation_leaves() {
         "resourceType": "Observation",
         "id": "obs-1",
         "status": "final",
-        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
+        "category": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
             "code": "vital-signs", "display": "vital-signs"}]}],
         "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9",
             "display": "Blood Pressure"}], "text": "Blood Pressure"},
@@ -227,7 +230,9 @@ fn observation_leaves() {
         "component": [{"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
             "valueQuantity": {"value": 121, "unit": "mm[Hg]", "system": "http://unitsofmeasure.org",
                 "code": "mm[Hg]"}}],
-        "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "266919005"}]},
+        "valueCodeableConcept": {
+            "coding": [{"system": "http://snomed.info/sct", "code": "266919005"}]
+        },
         "note": [{"text": "Patient anxious during reading"}]
     });
     check(
@@ -266,9 +271,14 @@ fn condition_procedure_immunization_and_medication_leaves() {
     let condition = json!({
         "resourceType": "Condition", "id": "c-1",
         "clinicalStatus": {"coding": [{"system": "http://x/condition-clinical", "code": "active"}]},
-        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "44054006"}], "text": "Diabetes"},
+        "code": {
+            "coding": [{"system": "http://snomed.info/sct", "code": "44054006"}],
+            "text": "Diabetes"
+        },
         "subject": {"reference": "urn:uuid:p-1"},
-        "onsetDateTime": "2001-01-01", "abatementDateTime": "2002-01-01", "recordedDate": "2001-01-01"
+        "onsetDateTime": "2001-01-01",
+        "abatementDateTime": "2002-01-01",
+        "recordedDate": "2001-01-01"
     });
     check(
         "fhir.Condition",
@@ -385,7 +395,8 @@ fn encounter_and_report_leaves() {
     let report = json!({
         "resourceType": "DiagnosticReport", "id": "d-1", "status": "final",
         "code": {"text": "Lipid Panel"}, "encounter": {"reference": "urn:uuid:e-1"},
-        "issued": "2001-01-01", "result": [{"reference": "urn:uuid:obs-1", "display": "Cholesterol"}],
+        "issued": "2001-01-01",
+        "result": [{"reference": "urn:uuid:obs-1", "display": "Cholesterol"}],
         "conclusion": "Borderline; recheck in six months"
     });
     check(
@@ -409,7 +420,9 @@ fn encounter_and_report_leaves() {
 fn claim_leaves() {
     let claim = json!({
         "resourceType": "Claim", "id": "cl-1", "status": "active", "use": "claim",
-        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "institutional"}]},
+        "type": {"coding": [
+            {"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "institutional"}
+        ]},
         "patient": {"reference": "urn:uuid:p-1"},
         "billablePeriod": {"start": "2001-01-01"}, "created": "2001-01-01",
         "provider": {"reference": "urn:uuid:o-1"},
@@ -466,7 +479,9 @@ fn explanation_of_benefit_leaves() {
                 "type": {"text": "Medicaid"}, "beneficiary": {"reference": "urn:uuid:p-1"},
                 "payor": [{"display": "Medicaid"}]}
         ],
-        "identifier": [{"system": "https://bluebutton.cms.gov/resources/variables/clm_id", "value": "cl-1"}],
+        "identifier": [
+            {"system": "https://bluebutton.cms.gov/resources/variables/clm_id", "value": "cl-1"}
+        ],
         "status": "active", "use": "claim", "outcome": "complete",
         "patient": {"reference": "urn:uuid:p-1"},
         "insurer": {"display": "Medicaid"},

@@ -246,7 +246,8 @@ fn patient(person: &Person) -> Value {
             "code": "2106-3", "display": "White"}},
         {"url": "text", "valueString": "White"}
     ]});
-    let ethnicity = json!({"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity",
+    let ethnicity = json!({
+        "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity",
     "extension": [
         {"url": "ombCategory", "valueCoding": {"system": "urn:oid:2.16.840.1.113883.6.238",
             "code": "2186-5", "display": "Not Hispanic or Latino"}},
@@ -544,7 +545,8 @@ fn explanation_of_benefit(
                 "payor": [{"display": "Guardian Mutual"}]}
         ],
         "identifier": [
-            {"system": "https://bluebutton.cms.gov/resources/variables/clm_id", "value": claim_uuid},
+            {"system": "https://bluebutton.cms.gov/resources/variables/clm_id",
+                "value": claim_uuid},
             {"system": "https://bluebutton.cms.gov/resources/identifier/claim-group",
                 "value": rng.digits(11)}
         ],
@@ -567,8 +569,11 @@ fn explanation_of_benefit(
             "display": "Guardian Mutual"}}],
         "item": [{
             "sequence": 1,
-            "category": coding("https://bluebutton.cms.gov/resources/variables/line_cms_type_srvc_cd",
-                "1", "Medical care"),
+            "category": coding(
+                "https://bluebutton.cms.gov/resources/variables/line_cms_type_srvc_cd",
+                "1",
+                "Medical care"
+            ),
             "productOrService": coding("http://snomed.info/sct", visit.code.0, visit.code.1),
             "servicedPeriod": {"start": visit.start, "end": visit.end},
             "locationCodeableConcept": coding(
