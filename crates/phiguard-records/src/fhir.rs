@@ -632,6 +632,7 @@ fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     fn bundle(entries: Value) -> Vec<u8> {
@@ -729,6 +730,30 @@ mod tests {
         assert_eq!(patient.match_keys()[0].field, SOURCE_PATIENT_FIELD);
         assert_eq!(patient.match_keys()[0].normalized, "P1");
         assert!(!format!("{import:?}").contains("Roe"));
+    }
+
+    const REFERENCE: &str = "(urn:uuid:|Patient/|Encounter/|Patient\\?identifier=)?[a-c|/]{0,6}";
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+            let _ = parse_bundle(&bytes);
+            let _ = crate::shopify::parse_order(&bytes);
+        }
+
+        #[test]
+        fn bundles_with_arbitrary_references_never_panic(
+            references in prop::collection::vec(REFERENCE, 1..6)
+        ) {
+            let encounter = json!({"resourceType": "Encounter", "id": "b"});
+            let mut entries = vec![patient_entry("a"), entry("e", encounter)];
+            for (n, reference) in references.iter().enumerate() {
+                let observation = json!({"resourceType": "Observation",
+                    "subject": {"reference": reference}, "encounter": {"reference": reference}});
+                entries.push(entry(&format!("r{n}"), observation));
+            }
+            let _ = parse_bundle(&bundle(json!(entries)));
+        }
     }
 
     #[test]

@@ -595,6 +595,20 @@ mod tests {
         assert!(!matches("a[b=1].b", &doc, "a[0].b"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_parses_or_fails_cleanly(text in ".{0,24}") {
+            if let Ok(pattern) = text.parse::<PathPattern>() {
+                proptest::prop_assert_eq!(pattern.as_str(), text.as_str());
+            }
+        }
+
+        #[test]
+        fn pattern_like_text_parses_or_fails_cleanly(text in "[a-c.*=~\\[\\]]{0,16}") {
+            let _ = text.parse::<PathPattern>();
+        }
+    }
+
     #[test]
     fn label_keys_collapse_spaces_and_case() {
         assert_eq!(label_key("  Insurance\tMember  ID "), "insurance member id");

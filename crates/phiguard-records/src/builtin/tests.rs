@@ -703,3 +703,32 @@ fn masked_patient_shows_only_reduced_forms() {
     assert!(rebuilt["text"].get("div").is_none());
     assert_eq!(rebuilt["id"], "****0001");
 }
+
+#[test]
+fn masked_order_shows_only_reduced_forms() {
+    use phiguard_core::{Disclosure, Disclosures};
+    let record = crate::split::split(builtin_type(SHOPIFY_ORDER).unwrap(), &order()).unwrap();
+    let rebuilt = record.reassemble(&Disclosures::uniform(Disclosure::Masked));
+
+    assert_eq!(rebuilt["email"], "z***@example.org");
+    assert_eq!(rebuilt["billing_address"]["phone"], "****0100");
+    assert_eq!(rebuilt["billing_address"]["zip"], "017**");
+    assert_eq!(rebuilt["billing_address"]["city"], "Milford");
+    assert_eq!(rebuilt["billing_address"]["name"], "Z. A.");
+    assert!(rebuilt["billing_address"].get("address1").is_none());
+    assert_eq!(
+        rebuilt["customer"]["id"], "****",
+        "a short customer id is not revealed"
+    );
+    assert_eq!(
+        rebuilt["note_attributes"],
+        json!([{"name": "Date of Birth"}])
+    );
+    assert_eq!(
+        rebuilt["line_items"][0],
+        json!({"id": 1, "properties": [{"name": "Prescription"}]})
+    );
+    for withheld in ["note", "created_at", "total_price", "financial_status"] {
+        assert!(rebuilt.get(withheld).is_none(), "{withheld}");
+    }
+}
