@@ -30,6 +30,8 @@ struct Report {
     split_time: Duration,
     parse_time: Duration,
     bytes: usize,
+    record_json_bytes: usize,
+    fragment_bytes: usize,
     files: usize,
 }
 
@@ -42,6 +44,12 @@ impl Report {
         self.split_time += started.elapsed();
 
         *self.resources.entry(type_name.to_owned()).or_default() += 1;
+        self.record_json_bytes += serde_json::to_vec(document)?.len();
+        self.fragment_bytes += record
+            .parts()
+            .iter()
+            .map(|(_, f)| f.encode().len())
+            .sum::<usize>();
         for (part, fragment) in record.parts() {
             *self.resources_with_part.entry(part.as_str()).or_default() += 1;
             *self.leaves_in_part.entry(part.as_str()).or_default() += fragment.len();
@@ -134,6 +142,12 @@ fn main() -> Result<(), Box<dyn Error>> {
     for (path, count) in &report.unmapped {
         println!("  {path} ({count})");
     }
+    println!(
+        "\nstorage: records as compact JSON {} bytes, as encoded fragments {} bytes ({:.0}%)",
+        report.record_json_bytes,
+        report.fragment_bytes,
+        100.0 * report.fragment_bytes as f64 / report.record_json_bytes.max(1) as f64
+    );
     println!(
         "\nimport parsing (JSON and reference resolution): {:.2} ms for all files",
         report.parse_time.as_secs_f64() * 1e3
