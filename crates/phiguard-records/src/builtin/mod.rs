@@ -37,7 +37,7 @@ pub const SHOPIFY_ORDER: &str = "shopify.order";
 /// tests load every definition.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("built-in record type definition {index} is broken: {reason}")]
-pub struct BuiltinError {
+pub(crate) struct BuiltinError {
     index: usize,
     reason: String,
 }
