@@ -4,7 +4,7 @@ use crate::finding::RawFinding;
 use crate::html::{self, PageContext};
 use crate::js::{self, Placeholders};
 use crate::source::{Language, SourceFile};
-use crate::{kubernetes, magento_env, php, template, terraform};
+use crate::{kubernetes, magento_env, php, prefilter, template, terraform};
 
 /// How well a file parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,8 @@ pub(crate) enum Parse {
     Failed(Option<usize>),
     /// The file is YAML but no Kubernetes manifest; nothing to do.
     NotApplicable,
+    /// The file names no sink at all, so it was not parsed (see the prefilter module).
+    Prefiltered,
 }
 
 /// The findings of one file and how it parsed.
@@ -40,6 +42,14 @@ pub(crate) fn analyze(source: &SourceFile, page: &PageContext) -> FileAnalysis {
     let no_placeholders = Placeholders::new();
 
     let (findings, parse) = match source.language {
+        Language::JavaScript | Language::TypeScript | Language::Tsx
+            if !prefilter::script_may_leak(text) =>
+        {
+            (Vec::new(), Parse::Prefiltered)
+        }
+        Language::Php if !prefilter::php_may_leak(text) && !is_magento_env(source) => {
+            (Vec::new(), Parse::Prefiltered)
+        }
         Language::JavaScript | Language::TypeScript | Language::Tsx => {
             let report = js::analyze(text, 0, source.language, &no_placeholders);
             (report.findings, recovered(report.had_errors))

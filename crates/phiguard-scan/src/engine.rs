@@ -94,6 +94,9 @@ pub struct Summary {
     pub skipped_by_reason: BTreeMap<String, usize>,
     /// Files walked but in no language scan reads.
     pub files_unsupported: usize,
+    /// Scripts and PHP files, counted in `files_scanned`, that name no sink at all and so were
+    /// not parsed.
+    pub files_prefiltered: usize,
     /// Files left out by `--changed-since`.
     pub files_unchanged: usize,
     /// Findings per severity.
@@ -190,6 +193,7 @@ enum FileOutcome {
         source: SourceFile,
         findings: Vec<RawFinding>,
         recovered: bool,
+        prefiltered: bool,
         bytes: u64,
     },
     Skipped(Skipped),
@@ -223,8 +227,9 @@ fn scan_file(candidate: &Candidate, options: &ScanOptions, page: &PageContext) -
     match analysis.parse {
         Parse::Failed(line) => skip(SkipReason::SyntaxError { line }),
         Parse::NotApplicable => FileOutcome::NotApplicable,
-        Parse::Clean | Parse::Recovered => FileOutcome::Scanned {
+        Parse::Clean | Parse::Recovered | Parse::Prefiltered => FileOutcome::Scanned {
             recovered: analysis.parse == Parse::Recovered,
+            prefiltered: analysis.parse == Parse::Prefiltered,
             findings: analysis.findings,
             source,
             bytes,
@@ -251,9 +256,11 @@ fn assemble(
                 source,
                 findings: raw,
                 recovered,
+                prefiltered,
                 bytes,
             } => {
                 summary.files_scanned += 1;
+                summary.files_prefiltered += usize::from(prefiltered);
                 summary.bytes_scanned += bytes;
                 *summary
                     .files_by_language

@@ -93,6 +93,7 @@ mod magento_env;
 mod mask;
 mod output;
 mod php;
+mod prefilter;
 mod rule;
 mod source;
 mod template;
