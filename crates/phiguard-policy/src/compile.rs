@@ -15,7 +15,9 @@ use phiguard_core::TenantId;
 
 use crate::defaults::DEFAULT_POLICIES;
 use crate::disclosure_rule::{CEILING_MARKER, DisclosureRule, read_rule};
+use crate::request::Contexts;
 use crate::schema::{Vocabulary, parse_schema};
+use crate::selection::Selection;
 use crate::{Action, PolicyError, TenantPolicies};
 
 /// The prefix of every global policy id.
@@ -48,6 +50,7 @@ pub(crate) struct EngineCore {
     pub(crate) schema: Schema,
     validator: Validator,
     pub(crate) vocabulary: Vocabulary,
+    pub(crate) contexts: Contexts,
     pub(crate) authorizer: Authorizer,
     global: Vec<CompiledPolicy>,
 }
@@ -71,6 +74,7 @@ impl PolicyEngine {
             validator: Validator::new(schema.clone()),
             schema,
             vocabulary: Vocabulary::new()?,
+            contexts: Contexts::new()?,
             authorizer: Authorizer::new(),
             global: Vec::new(),
         };
@@ -153,21 +157,19 @@ impl PolicyEngine {
         }
         compiled.extend(own.iter());
 
-        let mut rules = HashMap::with_capacity(compiled.len());
-        let mut policy_set = PolicySet::new();
-        for policy in compiled {
-            rules.insert(policy.policy.id().clone(), policy.rule);
-            policy_set
-                .add(policy.policy.clone())
-                .map_err(|e| PolicyError::DuplicatePolicy {
-                    policy: format!("{} ({e})", policy.policy.id()),
-                })?;
-        }
+        let rules: HashMap<PolicyId, DisclosureRule> = compiled
+            .iter()
+            .map(|policy| (policy.policy.id().clone(), policy.rule))
+            .collect();
+        let selection = Selection::new(
+            compiled.iter().map(|policy| &policy.policy),
+            &core.vocabulary,
+        )?;
 
         Ok(TenantPolicies::new(
             Arc::clone(&self.0),
             tenant.clone(),
-            policy_set,
+            selection,
             rules,
         ))
     }
@@ -431,10 +433,17 @@ mod tests {
         for text in [
             format!(r#"permit (principal, {READS}, resource);"#),
             r#"permit (principal, action, resource);"#.to_owned(),
-            r#"@id("x") @description("reads") permit (principal, action == Phiguard::Action::"list_records", resource);"#.to_owned(),
+            r#"@id("x") @description("reads")
+               permit (principal, action == Phiguard::Action::"list_records", resource);"#
+                .to_owned(),
         ] {
             let error = compile("reads", &text).unwrap_err();
-            assert_eq!(error, PolicyError::MissingDisclosure { policy: "tenant/reads".into() });
+            assert_eq!(
+                error,
+                PolicyError::MissingDisclosure {
+                    policy: "tenant/reads".into()
+                }
+            );
             assert!(error.to_string().contains("`tenant/reads`"), "{error}");
         }
         assert!(
@@ -455,7 +464,8 @@ mod tests {
             ),
             (
                 "two",
-                r#"@clear("*") permit (principal, action, resource); @clear("*") permit (principal, action, resource);"#,
+                r#"@clear("*") permit (principal, action, resource);
+                   @clear("*") permit (principal, action, resource);"#,
             ),
             (
                 "template",
@@ -463,7 +473,8 @@ mod tests {
             ),
             (
                 "no-such-attribute",
-                r#"permit (principal, action == Phiguard::Action::"search", resource) when { principal.salary > 3 };"#,
+                r#"permit (principal, action == Phiguard::Action::"search", resource)
+                   when { principal.salary > 3 };"#,
             ),
             (
                 "no-such-action",
@@ -471,7 +482,8 @@ mod tests {
             ),
             (
                 "unguarded-tag",
-                r#"permit (principal, action == Phiguard::Action::"search", resource) when { principal.getTag("ward") == "a" };"#,
+                r#"permit (principal, action == Phiguard::Action::"search", resource)
+                   when { principal.getTag("ward") == "a" };"#,
             ),
         ];
         for (id, text) in cases {
@@ -527,7 +539,8 @@ mod tests {
             ),
             (
                 format!(
-                    r#"@clear("name") @masked("contact, name") permit (principal, {READS}, resource);"#
+                    r#"@clear("name") @masked("contact, name")
+                       permit (principal, {READS}, resource);"#
                 ),
                 "masked",
                 AnnotationProblem::Conflict {
@@ -575,7 +588,8 @@ mod tests {
                when {{ context.purpose == "HCOMPL" }};"#
         );
         let spaced = format!(
-            r#"@masked(" name ,name,  birthdate ") permit (principal in Phiguard::Role::"greeter", {READS}, resource);"#
+            r#"@masked(" name ,name,  birthdate ")
+               permit (principal in Phiguard::Role::"greeter", {READS}, resource);"#
         );
         let policies = world.policies(&[("auditors", &everything), ("greeters", &spaced)]);
 

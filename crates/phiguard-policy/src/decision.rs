@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cedar_policy::{
-    AuthorizationError, Context, Entities, Entity, EntityUid, PolicyId, PolicySet, Request,
-    Response, RestrictedExpression,
+    AuthorizationError, Entities, EntityUid, PolicyId, PolicySet, Request, Response,
 };
 use phiguard_core::{Category, Decision, Disclosure, Disclosures, Outcome, TenantId};
 
 use crate::compile::EngineCore;
 use crate::disclosure_rule::DisclosureRule;
+use crate::selection::Selection;
 use crate::{AccessRequest, Action};
 
 /// The outcome of one decision, ready for the audit event.
@@ -62,28 +62,29 @@ pub struct TenantPolicies(Arc<Compiled>);
 struct Compiled {
     engine: Arc<EngineCore>,
     tenant: TenantId,
-    policy_set: PolicySet,
+    selection: Selection,
     rules: HashMap<PolicyId, DisclosureRule>,
 }
 
-/// A request translated into Cedar's terms.
+/// A request translated into Cedar's terms, with the policies that can apply to it.
 struct CedarRequest {
     principal: EntityUid,
     resource: EntityUid,
     entities: Entities,
+    policies: Arc<PolicySet>,
 }
 
 impl TenantPolicies {
     pub(crate) fn new(
         engine: Arc<EngineCore>,
         tenant: TenantId,
-        policy_set: PolicySet,
+        selection: Selection,
         rules: HashMap<PolicyId, DisclosureRule>,
     ) -> Self {
         TenantPolicies(Arc::new(Compiled {
             engine,
             tenant,
-            policy_set,
+            selection,
             rules,
         }))
     }
@@ -160,6 +161,16 @@ impl TenantPolicies {
         }
     }
 
+    /// Decides `request` with every policy of the tenant, not only those the selection keeps;
+    /// tests check that the selection never changes a decision.
+    #[cfg(test)]
+    pub(crate) fn decide_unselected(&self, request: &AccessRequest<'_>) -> AccessDecision {
+        let mut cedar = self.translate(request).unwrap();
+        cedar.policies = Arc::new(self.0.selection.everything());
+        let response = self.evaluate(request, &cedar, None).unwrap();
+        self.interpret(request.action, &response)
+    }
+
     /// Builds the request's entities: the principal (prepared once per actor), the resource
     /// and, for a record, its subject. Nothing else is needed: roles are the principal's
     /// ancestors, and tenants are only compared, never dereferenced.
@@ -178,15 +189,23 @@ impl TenantPolicies {
             .resource
             .entities(&compiled.engine.vocabulary)
             .map_err(|e| format!("the resource's Cedar entities could not be built: {e}"))?;
-        let principal: Entity = request.principal.entity.clone();
-        let entities =
-            Entities::from_entities(std::iter::once(principal).chain(resource_entities), None)
-                .map_err(|e| format!("the request's Cedar entities could not be assembled: {e}"))?;
+        let entities = request
+            .principal
+            .entities
+            .clone()
+            .add_entities(resource_entities, None)
+            .map_err(|e| format!("the request's Cedar entities could not be assembled: {e}"))?;
+
+        let policies = compiled
+            .selection
+            .for_request(request.action, request.principal.roles())
+            .ok_or_else(|| format!("no policy set was compiled for action {}", request.action))?;
 
         Ok(CedarRequest {
             principal: request.principal.uid.clone(),
             resource,
             entities,
+            policies,
         })
     }
 
@@ -197,7 +216,12 @@ impl TenantPolicies {
         category: Option<Category>,
     ) -> Result<Response, String> {
         let compiled = &*self.0;
-        let context = request_context(request, category)?;
+        let context = compiled
+            .engine
+            .contexts
+            .get(request.purpose, request.break_glass, category)
+            .cloned()
+            .ok_or_else(|| format!("no request context exists for purpose {}", request.purpose))?;
 
         let cedar_request = Request::new(
             cedar.principal.clone(),
@@ -210,7 +234,7 @@ impl TenantPolicies {
 
         Ok(compiled.engine.authorizer.is_authorized(
             &cedar_request,
-            &compiled.policy_set,
+            &cedar.policies,
             &cedar.entities,
         ))
     }
@@ -285,31 +309,6 @@ impl TenantPolicies {
     }
 }
 
-/// The request context: the purpose code and the break-glass flag, plus the category when
-/// deciding one category at a time.
-fn request_context(
-    request: &AccessRequest<'_>,
-    category: Option<Category>,
-) -> Result<Context, String> {
-    let mut context = vec![
-        (
-            "purpose".to_owned(),
-            RestrictedExpression::new_string(request.purpose.code().to_owned()),
-        ),
-        (
-            "break_glass".to_owned(),
-            RestrictedExpression::new_bool(request.break_glass),
-        ),
-    ];
-    if let Some(category) = category {
-        context.push((
-            "category".to_owned(),
-            RestrictedExpression::new_string(category.as_str().to_owned()),
-        ));
-    }
-    Context::from_pairs(context).map_err(|e| format!("the request context could not be built: {e}"))
-}
-
 fn erroring_policy(error: &AuthorizationError) -> String {
     match error {
         AuthorizationError::PolicyEvaluationError(e) => e.policy_id().to_string(),
@@ -320,6 +319,8 @@ fn erroring_policy(error: &AuthorizationError) -> String {
 mod tests {
     use phiguard_core::{ActorKind, PurposeOfUse, Role};
     use proptest::prelude::*;
+
+    use cedar_policy::Entity;
 
     use super::*;
     use crate::Resource;
@@ -374,6 +375,43 @@ mod tests {
             unaffected.is_allowed(),
             "the failing policy's scope excludes search"
         );
+    }
+
+    #[test]
+    fn a_failing_policy_out_of_the_request_scope_changes_nothing() {
+        let world = World::new();
+        let nurses_only = r#"@clear("name")
+            permit (
+              principal in Phiguard::Role::"nurse",
+              action == Phiguard::Action::"read_record",
+              resource
+            )
+            when { 9223372036854775807 + 1 > 0 };"#;
+        let policies = world.policies(&[("nurses-only", nurses_only)]);
+        let record = world.record(&world.home, false);
+
+        let clinician = world.actor(&["clinician"], ActorKind::User);
+        let read = decide(
+            &policies,
+            &clinician,
+            Action::ReadRecord,
+            record,
+            PurposeOfUse::Treat,
+            false,
+        );
+        assert!(read.is_allowed());
+        assert!(read.errors.is_empty());
+
+        let nurse = world.actor(&["clinician", "nurse"], ActorKind::User);
+        let read = decide(
+            &policies,
+            &nurse,
+            Action::ReadRecord,
+            record,
+            PurposeOfUse::Treat,
+            false,
+        );
+        assert_eq!(read.outcome, Outcome::PolicyError);
     }
 
     #[test]
@@ -484,7 +522,13 @@ mod tests {
                 let cedar = policies.translate(&request).unwrap();
                 let entities: Vec<Entity> = cedar.entities.iter().cloned().collect();
                 Entities::from_entities(entities, Some(&schema)).unwrap();
-                let context = request_context(&request, None).unwrap();
+                let context = policies
+                    .0
+                    .engine
+                    .contexts
+                    .get(request.purpose, request.break_glass, None)
+                    .unwrap()
+                    .clone();
                 let action_uid = policies.0.engine.vocabulary.action(action).clone();
                 Request::new(
                     cedar.principal,

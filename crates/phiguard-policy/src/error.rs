@@ -97,6 +97,13 @@ pub enum PolicyError {
         message: String,
     },
 
+    /// The request contexts could not be built; a build of phiguard is broken.
+    #[error("phiguard's request contexts could not be built: {message}")]
+    Context {
+        /// Cedar's diagnostic.
+        message: String,
+    },
+
     /// The actor's Cedar entity could not be built from its facts.
     #[error("the Cedar entity for actor `{actor}` could not be built: {message}")]
     Principal {

@@ -27,7 +27,11 @@
 //!
 //! - It never sees a PHI value. Entities carry ids, record type names, flags, the actor's kind
 //!   and the actor's own workforce attributes; the context carries the purpose code and the
-//!   break-glass flag. Cedar's error messages can quote only those, so they are safe to log.
+//!   break-glass flag. Cedar's evaluation errors therefore cannot quote PHI; in practice, since
+//!   policies are validated in strict mode (every attribute required, tags read only after
+//!   `hasTag`, extension constructors on literals), the errors left are arithmetic overflows
+//!   and extension-function failures whose messages name the policy id and quote operands
+//!   from the policy text. They are safe to log.
 //! - It never evaluates all tenants' policies together: a [`TenantPolicies`] holds the global
 //!   policies plus one tenant's, and refuses principals of any other tenant.
 //! - It keeps no state between decisions and does no I/O; storing policies, opening
@@ -96,13 +100,45 @@
 //! | support | identifier, name, contact, address, birthdate masked | HOPERAT, PATRQT |
 //! | storefront (service) | like support | HOPERAT, PATRQT |
 //! | analytics (service) | demographic clear, birthdate masked | HOPERAT, HQUALIMP, HRESCH |
-//! | tenant_admin | none | |
-//! | platform_operator | none | |
+//! | tenant_admin | none (configuration, keys, audit, imports) | HSYSADMIN, HOPERAT, HCOMPL¹ |
+//! | platform_operator | none (creates tenants, manages any tenant's actors) | HSYSADMIN, HOPERAT |
+//!
+//! ¹ HCOMPL only to read audit events and configuration.
 //!
 //! Clinicians and pharmacists (users) also read under `ETREAT` when the request carries
 //! `break_glass`: every category but financial in clear, restricted subjects included. No other
-//! default permit reaches a restricted subject. See [`DEFAULT_POLICIES`] for search, record
-//! creation and administration, the tenant wall, and the platform operator's limits.
+//! default permit reaches a restricted subject; a tenant that needs, say, fulfillment for a
+//! restricted subject writes that exception as its own policy. Search: clinician and
+//! pharmacist (TREAT, CAREMGT, or ETREAT with break-glass), billing (HPAYMT), fulfillment
+//! (HOPERAT), support and storefront (HOPERAT, PATRQT). Record creation: clinician,
+//! pharmacist, storefront, tenant_admin. Roles marked (user) or (service) grant nothing to
+//! actors of another kind. See [`DEFAULT_POLICIES`] for the text.
+//!
+//! # Walls no tenant policy lowers
+//!
+//! Forbids win in Cedar, so these global forbids hold whatever a tenant writes:
+//!
+//! - **The tenant wall**: no actor acts on a tenant, subject or record of another tenant (a
+//!   record counts as inside only if its subject is too). The one exception: an actor of the
+//!   [`PLATFORM_TENANT`] holding `platform_operator` may `create_tenant` and `manage_actors`
+//!   on any tenant, to bootstrap its admin.
+//! - `platform_operator` does nothing but those two actions, in any tenant; outside the
+//!   platform tenant the role grants nothing cross-tenant and cannot create tenants, so a
+//!   tenant admin who hands it out gains nothing.
+//!
+//! Entity uids are unique across tenants (`Phiguard::Actor::"<tenant>/<actor>"`, likewise for
+//! subjects and records; see [`SCHEMA`]). Tenant policy ids are slugs, named `tenant/<id>`;
+//! global ones are `global/<id>`, so the two never collide.
+//!
+//! # Cost
+//!
+//! One decision is one Cedar evaluation. To keep it cheap, a [`Principal`] is prepared once per
+//! actor (its entity with roles closed over), request contexts are built once per engine, and
+//! Cedar is handed only the policies that can apply: those whose action scope admits the
+//! request's action and whose `principal in Phiguard::Role::"..."` scope names a role the actor
+//! holds (a scope that fails evaluates to false without error, so leaving such a policy out
+//! changes nothing, errors included). `examples/bench_decide.rs` measures it against the
+//! alternative of one evaluation per category.
 //!
 //! # Example
 //!
@@ -159,6 +195,7 @@ mod disclosure_rule;
 mod error;
 mod request;
 mod schema;
+mod selection;
 #[cfg(test)]
 mod testing;
 

@@ -2,18 +2,21 @@
 
 use std::collections::BTreeMap;
 
-use cedar_policy::{Entity, EntityUid, RestrictedExpression};
-use phiguard_core::{ActorId, ActorKind, PurposeOfUse, RecordId, Role, SubjectId, TenantId};
+use cedar_policy::{Context, Entities, Entity, EntityUid, RestrictedExpression};
+use phiguard_core::{
+    ActorId, ActorKind, Category, PurposeOfUse, RecordId, Role, SubjectId, TenantId,
+};
 
 use crate::schema::Vocabulary;
 use crate::{Action, PolicyError};
 
 /// An actor as policies see it, prepared once and reused for every request the actor makes.
 ///
-/// Building the actor's Cedar entity costs more than deciding, so the vault builds a
-/// `Principal` when it loads the actor (or its credential) and keeps it while the actor is
-/// unchanged. Attributes become Cedar tags on the actor (`principal.getTag("department")`);
-/// they describe the workforce member or integration and must never hold a subject's PHI.
+/// Building the actor's Cedar entity and closing over its roles costs about as much as a
+/// decision, so the vault builds a `Principal` when it loads the actor (or its credential) and
+/// keeps it while the actor is unchanged. Attributes become Cedar tags on the actor
+/// (`principal.getTag("department")`); they describe the workforce member or integration and
+/// must never hold a subject's PHI.
 #[derive(Debug, Clone)]
 pub struct Principal {
     tenant: TenantId,
@@ -22,7 +25,9 @@ pub struct Principal {
     roles: Vec<Role>,
     attributes: BTreeMap<String, String>,
     pub(crate) uid: EntityUid,
-    pub(crate) entity: Entity,
+    /// The actor alone, its ancestors (roles) already closed over; a request adds only the
+    /// resource's entities to a copy.
+    pub(crate) entities: Entities,
 }
 
 impl Principal {
@@ -60,12 +65,14 @@ impl Principal {
         let tags = attributes
             .iter()
             .map(|(key, value)| (key.clone(), RestrictedExpression::new_string(value.clone())));
-        let entity = Entity::new_with_tags(uid.clone(), attrs, parents, tags).map_err(|e| {
-            PolicyError::Principal {
-                actor: actor.as_str().to_owned(),
-                message: e.to_string(),
-            }
-        })?;
+        let refused = |message: String| PolicyError::Principal {
+            actor: actor.as_str().to_owned(),
+            message,
+        };
+        let entity = Entity::new_with_tags(uid.clone(), attrs, parents, tags)
+            .map_err(|e| refused(e.to_string()))?;
+        let entities =
+            Entities::from_entities([entity], None).map_err(|e| refused(e.to_string()))?;
 
         Ok(Principal {
             tenant,
@@ -74,7 +81,7 @@ impl Principal {
             roles,
             attributes,
             uid,
-            entity,
+            entities,
         })
     }
 
@@ -188,8 +195,7 @@ impl Resource<'_> {
                     ),
                 ];
                 let record =
-                    Entity::new(uid.clone(), attrs.into_iter().collect(), Default::default())
-                        .map_err(|e| e.to_string())?;
+                    Entity::new_with_tags(uid.clone(), attrs, [], []).map_err(|e| e.to_string())?;
                 Ok((uid, vec![record, subject]))
             }
         }
@@ -216,12 +222,8 @@ fn subject_entity(
             RestrictedExpression::new_bool(restricted),
         ),
     ];
-    Entity::new(
-        vocabulary.subject(tenant, subject),
-        attrs.into_iter().collect(),
-        Default::default(),
-    )
-    .map_err(|e| e.to_string())
+    Entity::new_with_tags(vocabulary.subject(tenant, subject), attrs, [], [])
+        .map_err(|e| e.to_string())
 }
 
 /// One request to decide.
@@ -238,4 +240,60 @@ pub struct AccessRequest<'a> {
     /// True only when the vault holds an active break-glass grant for this actor and subject,
     /// or the request carries a written reason and names ETREAT (the vault then opens a grant).
     pub break_glass: bool,
+}
+
+/// Every request context there can be, built once: the purpose code and the break-glass flag,
+/// and for the per-category alternative also the category.
+#[derive(Debug)]
+pub(crate) struct Contexts {
+    table: Vec<Context>,
+}
+
+impl Contexts {
+    const CATEGORY_SLOTS: usize = Category::ALL.len() + 1;
+
+    pub(crate) fn new() -> Result<Self, PolicyError> {
+        let mut table = Vec::with_capacity(PurposeOfUse::ALL.len() * 2 * Self::CATEGORY_SLOTS);
+        for purpose in PurposeOfUse::ALL {
+            for break_glass in [false, true] {
+                let categories = std::iter::once(None).chain(Category::ALL.map(Some));
+                for category in categories {
+                    let mut pairs = vec![
+                        (
+                            "purpose".to_owned(),
+                            RestrictedExpression::new_string(purpose.code().to_owned()),
+                        ),
+                        (
+                            "break_glass".to_owned(),
+                            RestrictedExpression::new_bool(break_glass),
+                        ),
+                    ];
+                    if let Some(category) = category {
+                        pairs.push((
+                            "category".to_owned(),
+                            RestrictedExpression::new_string(category.as_str().to_owned()),
+                        ));
+                    }
+                    let context = Context::from_pairs(pairs).map_err(|e| PolicyError::Context {
+                        message: e.to_string(),
+                    })?;
+                    table.push(context);
+                }
+            }
+        }
+        Ok(Contexts { table })
+    }
+
+    /// The context for `purpose` and `break_glass`, naming `category` when given.
+    pub(crate) fn get(
+        &self,
+        purpose: PurposeOfUse,
+        break_glass: bool,
+        category: Option<Category>,
+    ) -> Option<&Context> {
+        let purpose = PurposeOfUse::ALL.iter().position(|p| *p == purpose)?;
+        let slot = category.map_or(0, |category| category.index() + 1);
+        let index = (purpose * 2 + usize::from(break_glass)) * Self::CATEGORY_SLOTS + slot;
+        self.table.get(index)
+    }
 }

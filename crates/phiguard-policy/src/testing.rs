@@ -132,6 +132,13 @@ pub(crate) fn decide(
         policies.decide_per_category(&request),
         "the single evaluation and the per-category evaluations disagree"
     );
+    if decision.outcome != phiguard_core::Outcome::Failed {
+        assert_eq!(
+            decision,
+            policies.decide_unselected(&request),
+            "selecting policies by action and role changed the decision"
+        );
+    }
     decision
 }
 
