@@ -161,6 +161,11 @@ impl TenantPolicies {
         }
     }
 
+    #[cfg(test)]
+    pub(crate) fn selection_for_tests(&self) -> &Selection {
+        &self.0.selection
+    }
+
     /// Decides `request` with every policy of the tenant, not only those the selection keeps;
     /// tests check that the selection never changes a decision.
     #[cfg(test)]

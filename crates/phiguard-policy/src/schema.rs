@@ -124,6 +124,15 @@ mod tests {
     }
 
     #[test]
+    fn roles_have_no_ancestors() {
+        // Decisions leave out policies scoped to a role the actor does not hold directly,
+        // which is exact only while roles sit in no hierarchy.
+        let schema = parse_schema().unwrap();
+        let role = EntityTypeName::from_str("Phiguard::Role").unwrap();
+        assert_eq!(schema.ancestors(&role).unwrap().count(), 0);
+    }
+
+    #[test]
     fn uids_are_scoped_by_tenant() {
         let vocabulary = Vocabulary::new().unwrap();
         let actor: ActorId = "dr-okafor".parse().unwrap();

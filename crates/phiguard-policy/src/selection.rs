@@ -141,3 +141,62 @@ fn actions_in_scope(policy: &Policy, vocabulary: &Vocabulary) -> Vec<Action> {
         ActionConstraint::In(uids) => uids.iter().flat_map(named).collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use phiguard_core::{ActorKind, PurposeOfUse};
+
+    use super::*;
+    use crate::testing::{World, decide};
+
+    #[test]
+    fn beyond_the_remembered_role_sets_decisions_use_the_whole_set_and_agree() {
+        let world = World::new();
+        let policies = world.policies(&[]);
+        let record = world.record(&world.home, false);
+
+        for n in 0..ROLE_SETS_PER_ACTION + 20 {
+            let custom = format!("team_{n}");
+            let roles = ["clinician", custom.as_str()];
+            let actor = world.actor(&roles, ActorKind::User);
+            let decision = decide(
+                &policies,
+                &actor,
+                Action::ReadRecord,
+                record,
+                PurposeOfUse::Treat,
+                false,
+            );
+            assert!(decision.is_allowed(), "{roles:?}");
+        }
+    }
+
+    #[test]
+    fn policies_are_kept_for_the_actions_and_roles_their_scope_admits() {
+        let world = World::new();
+        let policies = world.policies(&[]);
+        let selection = &policies.selection_for_tests();
+        let ids = |action: Action, roles: &[&str]| -> Vec<String> {
+            let roles: Vec<Role> = roles.iter().map(|r| r.parse().unwrap()).collect();
+            let set = selection.for_request(action, &roles).unwrap();
+            let mut ids: Vec<String> = set.policies().map(|p| p.id().to_string()).collect();
+            ids.sort();
+            ids
+        };
+
+        assert_eq!(
+            ids(Action::ReadRecord, &["clinician"]),
+            [
+                "global/break-glass-treatment",
+                "global/clinician-treatment",
+                "global/tenant-wall",
+            ]
+        );
+        assert_eq!(
+            ids(Action::CreateTenant, &[]),
+            ["global/only-operators-create-tenants", "global/tenant-wall",]
+        );
+        assert!(ids(Action::Search, &["billing"]).contains(&"global/billing-search".to_owned()));
+        assert!(!ids(Action::Search, &["support"]).contains(&"global/billing-search".to_owned()));
+    }
+}
