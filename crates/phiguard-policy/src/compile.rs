@@ -373,9 +373,14 @@ mod tests {
             false,
         );
         assert!(search.is_allowed());
+        assert_eq!(search.policies, ["global/clinical-search"]);
         let read = read_as(&policies, &world, "clinician", PurposeOfUse::Treat);
         assert!(read.is_allowed());
         assert_eq!(read.disclosures, Disclosures::withhold_all());
+        assert_eq!(
+            read.policies,
+            ["global/clinician-treatment", "tenant/withhold-all"]
+        );
     }
 
     #[test]

@@ -27,11 +27,14 @@ pub struct AccessDecision {
     /// and for actions that return no PHI.
     pub disclosures: Disclosures,
     /// The ids of the policies that determined the decision, sorted: on an allow, the
-    /// satisfied grants and ceilings; on a deny, the satisfied forbids (empty when nothing
-    /// permitted); on a policy error, the policies that failed.
+    /// satisfied permits and, for `read_record` and `list_records`, the satisfied ceilings; on
+    /// a deny, the satisfied forbids (empty when nothing permitted); on a policy error, the
+    /// policies that failed.
     pub policies: Vec<String>,
-    /// Cedar's evaluation errors, for logging. They name policy ids, entity uids, attribute
-    /// and tag names, and values of entity attributes, tags and context, none of which is PHI.
+    /// Why the request could not be decided, for logging: Cedar's evaluation errors (outcome
+    /// `PolicyError`) or the reason it could not be put to Cedar (outcome `Failed`). They name
+    /// policies, entity uids, tenants and attribute names, and quote policy literals; entities
+    /// and contexts hold no PHI, so neither do these.
     pub errors: Vec<String>,
 }
 
@@ -260,14 +263,15 @@ impl TenantPolicies {
 
         let mut reasons: Vec<&PolicyId> = diagnostics.reason().collect();
         reasons.sort();
-        let policies: Vec<String> = reasons.iter().map(ToString::to_string).collect();
         if response.decision() == cedar_policy::Decision::Deny {
-            return AccessDecision::deny(Outcome::Denied, policies, Vec::new());
+            let forbids = reasons.iter().map(ToString::to_string).collect();
+            return AccessDecision::deny(Outcome::Denied, forbids, Vec::new());
         }
 
         let mut granted = Disclosures::withhold_all();
         let mut ceiling = Disclosures::uniform(Disclosure::Clear);
         let mut permitted = false;
+        let mut determining = Vec::with_capacity(reasons.len());
         for id in reasons {
             match self.0.rules.get(id) {
                 Some(DisclosureRule::Plain) => permitted = true,
@@ -277,6 +281,8 @@ impl TenantPolicies {
                         granted.raise(category, level);
                     }
                 }
+                // A ceiling caps disclosures; on an action without any it determined nothing.
+                Some(DisclosureRule::Ceiling(_)) if !action.discloses_phi() => continue,
                 Some(DisclosureRule::Ceiling(cap)) => {
                     for (category, level) in cap.iter() {
                         ceiling.cap(category, level);
@@ -292,6 +298,7 @@ impl TenantPolicies {
                     );
                 }
             }
+            determining.push(id.to_string());
         }
 
         if !permitted {
@@ -308,7 +315,7 @@ impl TenantPolicies {
             decision: Decision::Allow,
             outcome: Outcome::Success,
             disclosures,
-            policies,
+            policies: determining,
             errors: Vec::new(),
         }
     }
