@@ -20,6 +20,9 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
+    /// Presented a credential that was refused (expired, revoked, wrong secret, disabled
+    /// actor). Only recorded when the credential's tenant is known.
+    Authenticate,
     /// Read one record.
     ReadRecord,
     /// Listed the records of a subject.
@@ -66,6 +69,7 @@ impl AuditAction {
     /// The action's name as it appears in APIs and stored events.
     pub fn as_str(self) -> &'static str {
         match self {
+            AuditAction::Authenticate => "authenticate",
             AuditAction::ReadRecord => "read_record",
             AuditAction::ListRecords => "list_records",
             AuditAction::Search => "search",

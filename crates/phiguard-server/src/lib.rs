@@ -1,1 +1,239 @@
-//! The phiguard HTTP API (axum), with TLS through rustls.
+//! The phiguard HTTP API: JSON under `/v1`, problem documents for every error, TLS through
+//! rustls, and nothing in a log line but ids, codes and timings.
+//!
+//! ```text
+//!  client ──TLS (rustls, 1.2+)──▶ request id ▶ trace span ▶ timeout ▶ body limit ▶ router
+//!                                                                                │
+//!     /healthz  /metrics  /openapi.json  /v1/...  ──▶ ApiCaller (bearer token, purpose,
+//!                                                    break-glass reason) ──▶ phiguard-vault
+//! ```
+//!
+//! # Contracts
+//!
+//! - Every request gets an `X-Request-Id` (the caller's, if it is a short token, or a new one);
+//!   the same id is in the response, the log line and the audit event.
+//! - Every error is an RFC 9457 problem document with a stable `type`
+//!   (`urn:phiguard:problem:<slug>`) whose `detail` is written by phiguard, never copied from
+//!   the request.
+//! - Credentials are bearer tokens (`Authorization: Bearer phg_…`); the purpose of use travels
+//!   in `X-Purpose-Of-Use` and a break-glass reason in `X-Break-Glass-Reason`.
+//!
+//! # What it refuses to do
+//!
+//! - Listen in plain HTTP on a non-loopback address, unless the operator sets
+//!   `insecure_plaintext_on_network` (and every start logs a warning).
+//! - Log bodies, query strings or header values: spans carry the route template, the request
+//!   id, the tenant and actor ids, the status and the latency.
+//! - Speak TLS older than 1.2.
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use phiguard_server::{ServerConfig, serve};
+//! use phiguard_vault::{Vault, VaultConfig};
+//!
+//! let (vault, _bootstrap) = Vault::open("phiguard-data".as_ref(), VaultConfig::default()).await?;
+//! serve(Arc::new(vault), ServerConfig::default(), std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+
+mod config;
+mod extract;
+mod metrics;
+mod openapi;
+mod problem;
+mod routes;
+mod tls;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use phiguard_core::RequestId;
+use phiguard_vault::Vault;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tracing::Instrument;
+
+pub use config::{ServerConfig, TlsConfig};
+pub use extract::{BREAK_GLASS_HEADER, PURPOSE_HEADER, REQUEST_ID_HEADER};
+pub use openapi::OPENAPI_JSON;
+pub use problem::{ApiError, PROBLEM_JSON};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The vault.
+    pub vault: Arc<Vault>,
+    /// The server's limits.
+    pub config: Arc<ServerConfig>,
+    metrics: Arc<metrics::Metrics>,
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Plain HTTP on a network address without the explicit override.
+    #[error(
+        "refusing to listen on {0} without TLS: set [server.tls] cert and key, listen on a \
+         loopback address, or (behind a TLS proxy) set insecure_plaintext_on_network = true"
+    )]
+    PlaintextOnNetwork(SocketAddr),
+    /// The TLS certificate or key could not be loaded.
+    #[error("TLS configuration: {0}")]
+    Tls(String),
+    /// The address could not be bound, or accepting failed.
+    #[error("listening on {addr}: {source}")]
+    Io {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// The API as a router, for serving or for tests.
+pub fn router(vault: Arc<Vault>, config: ServerConfig) -> Router {
+    let state = AppState {
+        vault,
+        config: Arc::new(config.clone()),
+        metrics: Arc::new(metrics::Metrics::default()),
+    };
+    let timeout = Duration::from_secs(config.request_timeout_seconds);
+
+    routes::routes(&config)
+        .layer(CatchPanicLayer::custom(|_| internal_error()))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .fallback(routes::no_such_route)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .with_state(state)
+}
+
+/// Gives the request an id, runs it inside a span, counts it, and stamps the id on the reply.
+async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<RequestId>().ok())
+        .unwrap_or_else(new_request_id);
+    request.extensions_mut().insert(request_id.clone());
+
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %request.method(),
+        route = %route,
+        tenant = tracing::field::Empty,
+        actor = tracing::field::Empty,
+    );
+
+    let started = Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+
+    let status = response.status();
+    state.metrics.observe(&route, status, elapsed);
+    span.in_scope(|| {
+        tracing::info!(
+            status = status.as_u16(),
+            micros = elapsed.as_micros() as u64,
+            "served"
+        );
+    });
+    if let Ok(value) = HeaderValue::from_str(request_id.as_str()) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+fn new_request_id() -> RequestId {
+    static FALLBACK: AtomicU64 = AtomicU64::new(0);
+
+    let mut bytes = [0u8; 12];
+    let text = match phiguard_crypto::random_bytes(&mut bytes) {
+        Ok(()) => bytes.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        Err(_) => format!("local-{}", FALLBACK.fetch_add(1, Ordering::Relaxed)),
+    };
+    text.parse()
+        .expect("hex and counter ids are valid request ids")
+}
+
+/// Serves the API until `shutdown` resolves, then finishes in-flight requests.
+///
+/// # Errors
+///
+/// [`ServeError::PlaintextOnNetwork`] when plain HTTP is asked for on a network address
+/// without the override; [`ServeError::Tls`] for unreadable certificates; [`ServeError::Io`]
+/// when the address cannot be bound.
+pub async fn serve(
+    vault: Arc<Vault>,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let addr = config.listen;
+    let tls = match &config.tls {
+        Some(tls) => Some(tls::server_config(tls)?),
+        None if addr.ip().is_loopback() => None,
+        None if config.insecure_plaintext_on_network => {
+            tracing::warn!(
+                listen = %addr,
+                "serving PLAIN HTTP on a network address because insecure_plaintext_on_network \
+                 is set; PHI and bearer tokens cross the network unencrypted unless a TLS proxy \
+                 terminates in front of this server"
+            );
+            None
+        }
+        None => return Err(ServeError::PlaintextOnNetwork(addr)),
+    };
+
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Io { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| ServeError::Io { addr, source })?;
+    let app = router(vault, config);
+
+    match tls {
+        Some(tls) => {
+            tracing::info!(listen = %local, tls = true, "phiguard is serving");
+            tls::serve_tls(listener, tls, app, shutdown).await
+        }
+        None => {
+            tracing::info!(listen = %local, tls = false, "phiguard is serving");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(|source| ServeError::Io { addr, source })
+        }
+    }
+}
+
+/// The answer for a panic inside a handler: a problem document, never the panic message.
+pub(crate) fn internal_error() -> Response {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Internal error",
+        "the server failed internally; nothing was disclosed".into(),
+    )
+    .into_response()
+}

@@ -82,8 +82,8 @@ impl SqliteStore {
     ///
     /// # Errors
     ///
-    /// A database error.
-    pub fn checkpoint(&self) -> Result<(), StoreError> {
+    /// A database error, or [`StoreError::WriterStopped`].
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
         self.keyring_writer
             .lock()
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
@@ -93,9 +93,7 @@ impl SqliteStore {
         self.writer
             .send(writer::Job::Checkpoint { reply })
             .map_err(|_| StoreError::WriterStopped)?;
-        receiver
-            .blocking_recv()
-            .unwrap_or(Err(StoreError::WriterStopped))
+        receiver.await.unwrap_or(Err(StoreError::WriterStopped))
     }
 
     pub(crate) fn submit_job(&self, changes: Vec<Change>) -> Pending {
