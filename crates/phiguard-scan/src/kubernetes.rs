@@ -286,10 +286,30 @@ mod tests {
 
     #[test]
     fn secrets_and_plaintext_redis_are_found() {
-        let manifest = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData:\n  password: hunter2\n---\n\
-            apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n\
-            \x20       - name: web\n          image: shop/web:1\n          env:\n            - name: REDIS_URL\n              value: redis://cache.default.svc:6379\n\
-            \x20           - name: REDIS_URL_LOCAL\n              value: redis://127.0.0.1:6379\n";
+        let manifest = [
+            "apiVersion: v1",
+            "kind: Secret",
+            "metadata: {name: db}",
+            "stringData:",
+            "  password: hunter2",
+            "---",
+            "apiVersion: apps/v1",
+            "kind: Deployment",
+            "metadata: {name: web}",
+            "spec:",
+            "  template:",
+            "    spec:",
+            "      containers:",
+            "        - name: web",
+            "          image: shop/web:1",
+            "          env:",
+            "            - name: REDIS_URL",
+            "              value: redis://cache.default.svc:6379",
+            "            - name: REDIS_URL_LOCAL",
+            "              value: redis://127.0.0.1:6379",
+        ]
+        .join("\n");
+        let manifest = manifest.as_str();
         assert_eq!(
             rules(manifest),
             Some(vec![RuleId::PlainSecret, RuleId::CacheWithoutTls])

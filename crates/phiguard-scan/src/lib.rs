@@ -64,7 +64,9 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! std::fs::write(
 //!     dir.path().join("checkout.js"),
-//!     "const s = window.localStorage;\nconst { dob } = form;\ns.setItem('p', JSON.stringify({ dob }));\n",
+//!     "const s = window.localStorage;\n\
+//!      const { dob } = form;\n\
+//!      s.setItem('p', JSON.stringify({ dob }));\n",
 //! )
 //! .unwrap();
 //!

@@ -380,7 +380,8 @@ mod tests {
 
     #[test]
     fn phtml_placeholders_inside_script_strings() {
-        let template = "<script>\n fbq('t', {\n em: '<?= $block->escapeJs($block->getCustomerEmail()) ?>'\n });\n</script>";
+        let template = "<script>\n fbq('t', {\n em: \
+                        '<?= $block->escapeJs($block->getCustomerEmail()) ?>'\n });\n</script>";
         let shadow = phtml(template);
         assert!(evidence_of(&shadow.placeholders["_$0"]).is_some());
     }

@@ -213,7 +213,10 @@ pub enum ChangedSinceError {
     #[error("cannot run git to list changed files: {0}")]
     Git(std::io::ErrorKind),
     /// git refused: not a repository, or an unknown revision.
-    #[error("git could not list the files changed since `{revision}` in {}: {message}", root.display())]
+    #[error(
+        "git could not list the files changed since `{revision}` in {}: {message}",
+        root.display()
+    )]
     Refused {
         /// The revision asked for.
         revision: String,

@@ -165,7 +165,8 @@ fn baselines_suppress_until_they_expire() {
 
     let fingerprint = &first.report.findings[0].fingerprint;
     let baseline = format!(
-        "[[accepted]]\nfingerprint = \"{fingerprint}\"\nrule = \"PHI-LOG-001\"\npath = \"src/a.js\"\n\
+        "[[accepted]]\nfingerprint = \"{fingerprint}\"\nrule = \"PHI-LOG-001\"\n\
+         path = \"src/a.js\"\n\
          justification = \"Debug logging removed in SHOP-1\"\nexpires = 2999-12-31\n\n\
          [[accepted]]\nfingerprint = \"{}\"\nrule = \"PHI-LOG-001\"\npath = \"src/a.js\"\n\
          justification = \"Expired acceptance\"\nexpires = 2000-01-01\n",
@@ -278,6 +279,8 @@ fn bad_input_is_skipped_and_counted() {
     std::fs::create_dir_all(root_path.join("loop")).unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink(root_path, root_path.join("loop/back")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(root_path.join("gone.js"), root_path.join("dangling.js")).unwrap();
 
     let root = root_path.to_string_lossy().into_owned();
     let out = out_file(root_path, "r.json");
@@ -303,6 +306,11 @@ fn bad_input_is_skipped_and_counted() {
     #[cfg(unix)]
     assert!(
         reasons.iter().any(|(_, r)| *r == "symlink loop"),
+        "{reasons:?}"
+    );
+    #[cfg(unix)]
+    assert!(
+        reasons.iter().any(|(p, r)| p.ends_with("dangling.js") && *r == "unreadable"),
         "{reasons:?}"
     );
 

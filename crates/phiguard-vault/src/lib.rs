@@ -77,8 +77,8 @@ pub use records::{DisposalReport, NewRecord, RecordSummary, RecordView, SearchHi
 /// The root key's file name inside the data directory.
 pub const ROOT_KEY_FILE: &str = "root.key";
 
-/// The tenant that holds the platform operator's own actors.
-pub const PLATFORM_TENANT: &str = "platform";
+/// The tenant that holds the platform operator's own actors (the policy crate's wall names it).
+pub const PLATFORM_TENANT: &str = phiguard_policy::PLATFORM_TENANT;
 
 /// The actor that the first start creates, holding the one-time bootstrap credential.
 pub const BOOTSTRAP_ACTOR: &str = "bootstrap-admin";

@@ -208,6 +208,11 @@ impl Vault {
                 .await);
         }
 
+        if let Err(e) = check_policy_size(&text) {
+            return Err(self
+                .refuse(caller, AuditAction::PutPolicy, None, None, e)
+                .await);
+        }
         let mut proposed: Vec<TenantPolicy> = self
             .store()
             .policies(tenant)?
@@ -222,6 +227,15 @@ impl Vault {
             id: id.clone(),
             text: text.clone(),
         });
+        if proposed.len() > MAX_TENANT_POLICIES {
+            let e = VaultError::InvalidInput {
+                what: "the tenant's policies",
+                reason: format!("a tenant may hold at most {MAX_TENANT_POLICIES} policies"),
+            };
+            return Err(self
+                .refuse(caller, AuditAction::PutPolicy, None, None, e)
+                .await);
+        }
         if let Err(e) = self.policies.engine.compile_tenant(tenant, &proposed) {
             let error = VaultError::InvalidPolicy {
                 id: id.clone(),
@@ -306,6 +320,22 @@ impl Vault {
             }
         }
     }
+}
+
+/// The longest policy text accepted, in bytes.
+const MAX_POLICY_BYTES: usize = 64 * 1024;
+
+/// The most policies one tenant may hold.
+const MAX_TENANT_POLICIES: usize = 500;
+
+fn check_policy_size(text: &str) -> Result<(), VaultError> {
+    if text.len() > MAX_POLICY_BYTES {
+        return Err(VaultError::InvalidInput {
+            what: "the policy",
+            reason: format!("it is longer than {MAX_POLICY_BYTES} bytes"),
+        });
+    }
+    Ok(())
 }
 
 /// The error a refused decision maps to.
