@@ -43,6 +43,13 @@
 //! * It never loses a file silently: binary, oversized, non-UTF-8, unparsable and unreadable
 //!   files and symlink loops are counted and listed as skipped.
 //!
+//! # Speed
+//!
+//! Files are analysed in parallel (one rayon task per file, `--threads`). Scripts and PHP files
+//! that name no sink at all (no `localStorage`, `console`, `fbq`, logger, payment SDK, `?x=` …)
+//! are recognised by one case-insensitive Aho-Corasick pass and not parsed; they still count as
+//! scanned and are reported as `files_prefiltered` in the summary.
+//!
 //! # Classification
 //!
 //! A name is split into words and matched against phrases: a PHI phrase ending the name wins

@@ -614,7 +614,10 @@ mod tests {
             let call = "\\Stripe\\PaymentIntent::create";
             format!("<?php {call}(['amount' => 5, 'metadata' => {metadata}]);")
         };
-        assert_eq!(rules(&charge("['diagnosis' => $d]")), [RuleId::PaymentMetadata]);
+        assert_eq!(
+            rules(&charge("['diagnosis' => $d]")),
+            [RuleId::PaymentMetadata]
+        );
         assert!(rules(&charge("['order_id' => $id]")).is_empty());
     }
 }

@@ -193,7 +193,7 @@ impl Check<'_, '_> {
             RawFinding::new(
                 RuleId::DependsOnInput,
                 offset,
-                format!("{address}: whether it is {what} depends on input"),
+                format!("{address}: encryption depends on input (when it is off, {what})"),
             )
             .because(format!(
                 "the setting is `{expression}`, decided at plan time; the scan does not guess"

@@ -310,7 +310,9 @@ fn bad_input_is_skipped_and_counted() {
     );
     #[cfg(unix)]
     assert!(
-        reasons.iter().any(|(p, r)| p.ends_with("dangling.js") && *r == "unreadable"),
+        reasons
+            .iter()
+            .any(|(p, r)| p.ends_with("dangling.js") && *r == "unreadable"),
         "{reasons:?}"
     );
 
