@@ -121,7 +121,8 @@ fn text(report: &ScanReport) -> String {
     if !summary.files_with_syntax_errors.is_empty() {
         let _ = writeln!(
             out,
-            "{} files had syntax errors; what parsed was analysed.",
+            "{} files had syntax errors (in templates, often `if` branches that do not nest as \
+             HTML); what parsed was analysed.",
             summary.files_with_syntax_errors.len()
         );
     }
