@@ -562,7 +562,7 @@ mod tests {
         ("global/fulfillment-operations", "WCCCWWWWW"),
         ("global/billing-payment", "CMWWMWWCW"),
         ("global/support-masked", "MMMMMWWWW"),
-        ("global/storefront-masked", "MMMMMWWWW"),
+        ("global/storefront-masked", "WMMMWWWWW"),
         ("global/analytics-deidentified", "WWWWMCWWW"),
         ("tenant/nurse-care", "WCMWWWCWW"),
     ];

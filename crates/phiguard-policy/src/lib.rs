@@ -98,7 +98,7 @@
 //! | fulfillment | name, address, contact clear | HOPERAT |
 //! | billing | identifier, financial clear; name, birthdate masked | HPAYMT |
 //! | support | identifier, name, contact, address, birthdate masked | HOPERAT, PATRQT |
-//! | storefront (service) | like support | HOPERAT, PATRQT |
+//! | storefront (service) | name, contact, address masked | HOPERAT, PATRQT |
 //! | analytics (service) | demographic clear, birthdate masked | HOPERAT, HQUALIMP, HRESCH |
 //! | tenant_admin | none (configuration, keys, audit, imports) | HSYSADMIN, HOPERAT, HCOMPL¹ |
 //! | platform_operator | none (creates tenants, manages any tenant's actors) | HSYSADMIN, HOPERAT |

@@ -48,6 +48,8 @@
 mod admin;
 mod audit;
 mod auth;
+#[cfg(feature = "bench")]
+mod bench;
 mod caller;
 mod config;
 mod error;

@@ -64,6 +64,9 @@ enum Command {
     Keys(cmd::admin::KeysCommand),
     /// Print a tenant's audit events.
     Audit(cmd::admin::AuditArgs),
+    /// Find PHI leaks in storefront code and infrastructure (JS/TS, Liquid, PHP, HTML,
+    /// Terraform, Kubernetes, Magento env.php).
+    Scan(phiguard_scan::ScanArgs),
 }
 
 /// An error with the exit code it deserves.
@@ -92,6 +95,11 @@ impl From<phiguard_vault::VaultError> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+
+    // The scanner needs no vault, configuration or runtime of its own.
+    if let Command::Scan(args) = &cli.command {
+        return phiguard_scan::run(args);
+    }
 
     let mut config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
@@ -123,6 +131,7 @@ fn main() -> ExitCode {
             Command::Import(args) => cmd::import::run(&config, args).await,
             Command::Keys(command) => cmd::admin::keys(&config, command).await,
             Command::Audit(args) => cmd::admin::audit(&config, args).await,
+            Command::Scan(args) => Ok(phiguard_scan::run(&args)),
         }
     });
 
@@ -146,7 +155,8 @@ fn init_logging(config: &Config) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     match config.log.format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
