@@ -121,6 +121,19 @@ fn one_malformed_bundle_stops_the_whole_import_and_names_the_file() {
         "{}",
         missing.stderr
     );
+
+    // So is a directory given where files are expected: the shell expands `dir/*.json`.
+    let directory = workspace.cli(&[
+        "import",
+        "--tenant",
+        TENANT,
+        "--format",
+        "fhir-bundle",
+        &path(&dir),
+    ]);
+    assert_eq!(directory.code, Some(2), "{}", directory.stderr);
+    assert!(directory.stderr.contains("bundles"), "{}", directory.stderr);
+    assert_eq!(holdings(&workspace), (subjects, disposed, records));
 }
 
 #[test]
