@@ -53,7 +53,7 @@ impl Tenant {
             "create",
             id,
             "--name",
-            &format!("{id} pharmacy"),
+            &format!("{id} organisation"),
             "--time-zone",
             "America/New_York",
         ]);
