@@ -10,8 +10,8 @@
 //!
 //! # Contracts
 //!
-//! - Every request gets an `X-Request-Id` (the caller's, if it is a short token, or a new one);
-//!   the same id is in the response, the log line and the audit event.
+//! - Every request gets an `X-Request-Id` (the caller's, if it is a UUID or 16–64 hex digits,
+//!   otherwise a new one); the same id is in the response, the log line and the audit event.
 //! - Every error is an RFC 9457 problem document with a stable `type`
 //!   (`urn:phiguard:problem:<slug>`) whose `detail` is written by phiguard, never copied from
 //!   the request.
@@ -110,15 +110,17 @@ pub fn router(vault: Arc<Vault>, config: ServerConfig) -> Router {
     };
     let timeout = Duration::from_secs(config.request_timeout_seconds);
 
+    // The fallbacks come before the layers so that unknown routes and methods get a request
+    // id, a log line and a count like every other response.
     routes::routes(&config)
+        .fallback(routes::no_such_route)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(CatchPanicLayer::custom(|_| internal_error()))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .fallback(routes::no_such_route)
-        .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
 }
 
@@ -128,6 +130,7 @@ async fn observe(State(state): State<AppState>, mut request: Request, next: Next
         .headers()
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
+        .filter(|v| is_opaque_request_id(v))
         .and_then(|v| v.parse::<RequestId>().ok())
         .unwrap_or_else(new_request_id);
     request.extensions_mut().insert(request_id.clone());
@@ -162,6 +165,17 @@ async fn observe(State(state): State<AppState>, mut request: Request, next: Next
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response
+}
+
+/// Whether a caller's request id is opaque enough to keep: a UUID, or 16 to 64 hex digits. Any
+/// other text (which could be an SSN or an order number a client used as a correlation id) is
+/// replaced, so that a request id can never carry PHI into logs or the audit trail.
+fn is_opaque_request_id(text: &str) -> bool {
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    let groups: Vec<&str> = text.split('-').collect();
+    let uuid = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]) && groups.iter().all(|g| hex(g));
+    let plain = (16..=64).contains(&text.len()) && hex(text);
+    uuid || plain
 }
 
 fn new_request_id() -> RequestId {
@@ -236,4 +250,24 @@ pub(crate) fn internal_error() -> Response {
         "the server failed internally; nothing was disclosed".into(),
     )
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_opaque_request_ids_are_kept() {
+        assert!(is_opaque_request_id("3f2b8c1e-9a4d-4e2f-8b1c-0d9e8f7a6b5c"));
+        assert!(is_opaque_request_id("0123456789abcdef"));
+        for refused in [
+            "999-38-8871",
+            "order-820011",
+            "Jane Doe",
+            "abc",
+            "0123456789abcdefg",
+        ] {
+            assert!(!is_opaque_request_id(refused), "{refused}");
+        }
+    }
 }

@@ -149,11 +149,13 @@ impl From<VaultError> for ApiError {
                 (S::UNPROCESSABLE_ENTITY, "invalid-policy", "Invalid policy")
             }
             VaultError::Conflict(_) => (S::CONFLICT, "conflict", "Conflict"),
-            VaultError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+            VaultError::Internal(_) | VaultError::Setup(_) => {
+                (S::INTERNAL_SERVER_ERROR, "internal", "Internal error")
+            }
         };
 
         let detail = match &error {
-            VaultError::Internal(message) => {
+            VaultError::Internal(message) | VaultError::Setup(message) => {
                 tracing::error!(error = %message, "internal error");
                 "the vault failed internally; nothing was disclosed".to_owned()
             }

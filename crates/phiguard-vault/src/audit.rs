@@ -24,7 +24,15 @@ impl Vault {
             outcome,
         );
         event.purpose = caller.purpose;
-        event.break_glass_reason = caller.break_glass_reason.clone();
+        // A reason that fails the checks (too long, PHI-shaped) is never written anywhere.
+        event.break_glass_reason = caller
+            .break_glass_reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| {
+                crate::records::acceptable_reason(r, self.config().break_glass_reason_max_chars)
+            })
+            .map(str::to_owned);
         event.request_id = caller.request_id.clone();
         event
     }

@@ -125,6 +125,11 @@ pub enum VaultError {
     #[error("{0}")]
     Conflict(String),
 
+    /// The deployment is set up wrongly (a root key others can read, say); the message says
+    /// how to fix it.
+    #[error("{0}")]
+    Setup(String),
+
     /// The vault failed internally; nothing was disclosed. The message is for logs only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -144,7 +149,7 @@ impl VaultError {
             VaultError::Unauthenticated(_) => Outcome::Denied,
             VaultError::PolicyFailure => Outcome::PolicyError,
             VaultError::NotFound(_) => Outcome::NotFound,
-            VaultError::Internal(_) => Outcome::Failed,
+            VaultError::Internal(_) | VaultError::Setup(_) => Outcome::Failed,
             _ => Outcome::Invalid,
         }
     }
@@ -164,6 +169,12 @@ impl From<phiguard_store::StoreError> for VaultError {
 
 impl From<phiguard_crypto::CryptoError> for VaultError {
     fn from(error: phiguard_crypto::CryptoError) -> Self {
-        VaultError::internal("cryptography", error)
+        use phiguard_crypto::CryptoError as C;
+
+        match error {
+            // A root key file others can read, or that is not a key, is the operator's to fix.
+            C::RootKeyMode { .. } | C::RootKeyFormat { .. } => VaultError::Setup(error.to_string()),
+            other => VaultError::internal("cryptography", other),
+        }
     }
 }

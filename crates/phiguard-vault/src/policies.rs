@@ -29,9 +29,10 @@ impl PolicyCache {
     }
 }
 
-/// Actions whose resource may lie in another tenant than the caller's: the platform operator
-/// creates tenants and their first administrators. Policy still decides them; for every other
-/// action a tenant mismatch is refused before policy runs.
+/// Actions whose resource may lie in another tenant than the caller's when the caller belongs to
+/// the platform tenant: the platform operator creates tenants and their first administrators.
+/// Policy still decides them; for every other caller and action a tenant mismatch is refused
+/// before policy runs.
 fn may_cross_tenants(action: Action) -> bool {
     matches!(action, Action::CreateTenant | Action::ManageActors)
 }
@@ -105,7 +106,9 @@ impl Vault {
             Identity::Credential(auth) => auth,
         };
 
-        if caller.tenant() != tenant && !may_cross_tenants(action) {
+        let platform_operation =
+            caller.tenant().as_str() == crate::PLATFORM_TENANT && may_cross_tenants(action);
+        if caller.tenant() != tenant && !platform_operation {
             return Err(VaultError::TenantMismatch);
         }
         caller.check_purpose()?;

@@ -8,10 +8,11 @@ use phiguard_core::{
 };
 use phiguard_crypto::{Aad, SecretKey, new_record_id, new_subject_id};
 use phiguard_policy::{Action, Resource};
-use phiguard_records::{Fragment, Part, RecordType, reassemble, search_terms, split};
+use phiguard_records::{Part, RecordType, reassemble_encoded_json, search_terms, split};
 use phiguard_store::{BreakGlassGrant, Change, IndexEntry, KeyChange, Record, RecordPart, Subject};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::keys::SUBJECT_KEY_VERSION;
 use crate::policies::refusal;
@@ -55,7 +56,7 @@ pub struct RecordSummary {
 }
 
 /// A record as one caller may see it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RecordView {
     /// The record.
     pub record_id: RecordId,
@@ -71,8 +72,21 @@ pub struct RecordView {
     pub disclosure: BTreeMap<Category, Disclosure>,
     /// Whether break-glass access was used.
     pub break_glass: bool,
-    /// The document, reduced to what the caller may see.
-    pub document: Value,
+    /// The document, reduced to what the caller may see, as JSON text (written straight from
+    /// the decrypted fragments, without an intermediate tree). Parse it with
+    /// [`RecordView::document_value`].
+    pub document: Box<RawValue>,
+}
+
+impl RecordView {
+    /// The document as a JSON value.
+    ///
+    /// # Errors
+    ///
+    /// Never in practice: the vault writes the text from a well-formed tree.
+    pub fn document_value(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_str(self.document.get())
+    }
 }
 
 /// An equality search on one declared search field.
@@ -158,13 +172,13 @@ impl Vault {
         Ok(SealedRecord { parts, index })
     }
 
-    /// Opens the parts of `record` that `disclosures` let out and rebuilds its document.
-    /// Returns the document and, per category present, the level actually disclosed.
+    /// Opens the parts of `record` that `disclosures` let out and rebuilds its document as JSON
+    /// text. Returns the document and, per category present, the level actually disclosed.
     fn open_record(
         &self,
         record: &Record,
         disclosures: &Disclosures,
-    ) -> Result<(Value, BTreeMap<Category, Disclosure>), VaultError> {
+    ) -> Result<(Box<RawValue>, BTreeMap<Category, Disclosure>), VaultError> {
         let Some((version, key)) =
             self.keys
                 .subject_key(self.store(), &record.tenant, &record.subject)?
@@ -172,7 +186,7 @@ impl Vault {
             return Err(VaultError::NotFound("the record"));
         };
 
-        let mut opened = Vec::new();
+        let mut opened: Vec<(Part, Vec<u8>)> = Vec::new();
         let mut disclosed = BTreeMap::new();
         for stored in self.store().record_parts(&record.tenant, &record.id)? {
             let part: Part = stored
@@ -194,13 +208,18 @@ impl Vault {
                 part: part.as_str(),
                 subject_key_version: version,
             };
-            let plaintext = key.open(&stored.sealed, &aad)?;
-            let fragment = Fragment::decode(&plaintext)
-                .map_err(|e| VaultError::internal("a stored fragment", e))?;
-            opened.push((part, fragment));
+            opened.push((part, key.open(&stored.sealed, &aad)?));
         }
 
-        Ok((reassemble(opened, disclosures), disclosed))
+        let borrowed: Vec<(Part, &[u8])> = opened
+            .iter()
+            .map(|(part, bytes)| (*part, bytes.as_slice()))
+            .collect();
+        let text = reassemble_encoded_json(&borrowed, disclosures)
+            .map_err(|e| VaultError::internal("a stored fragment", e))?;
+        let document = RawValue::from_string(text)
+            .map_err(|_| VaultError::internal("reassembly", "produced invalid JSON"))?;
+        Ok((document, disclosed))
     }
 
     /// Stores a new record, creating its subject when none is named. Allowed by
@@ -365,6 +384,12 @@ impl Vault {
         if reason.is_empty() || reason.chars().count() > max {
             return Err(VaultError::BreakGlassReasonInvalid(
                 "the break-glass reason must be between 1 and 500 characters",
+            ));
+        }
+        if looks_like_phi(reason) {
+            return Err(VaultError::BreakGlassReasonInvalid(
+                "the break-glass reason is kept in the audit trail, so it must not hold PHI: \
+                 leave out email addresses, dates and numbers of seven digits or more",
             ));
         }
 
@@ -802,6 +827,48 @@ impl Vault {
     }
 }
 
+/// Whether a break-glass reason may be recorded: not blank, not too long, not PHI-shaped.
+pub(crate) fn acceptable_reason(reason: &str, max_chars: usize) -> bool {
+    !reason.is_empty() && reason.chars().count() <= max_chars && !looks_like_phi(reason)
+}
+
+/// Whether a break-glass reason carries something shaped like PHI: an email address, a date,
+/// or a run of seven or more digits (an SSN, phone, MRN or member id, separators ignored).
+/// Reasons are stored in the audit trail as written, so these are refused rather than kept.
+fn looks_like_phi(reason: &str) -> bool {
+    if reason.contains('@') {
+        return true;
+    }
+
+    let mut digits = 0;
+    for c in reason.chars() {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits >= 7 {
+                return true;
+            }
+        } else if !matches!(c, '-' | ' ' | '.' | '(' | ')' | '/') {
+            digits = 0;
+        }
+    }
+
+    let bytes = reason.as_bytes();
+    bytes.windows(10).any(|w| {
+        let d = |i: usize| w[i].is_ascii_digit();
+        (d(0)
+            && d(1)
+            && d(2)
+            && d(3)
+            && w[4] == b'-'
+            && d(5)
+            && d(6)
+            && w[7] == b'-'
+            && d(8)
+            && d(9))
+            || (d(0) && d(1) && w[2] == b'/' && d(3) && d(4) && w[5] == b'/' && (6..10).all(d))
+    })
+}
+
 /// Lowers `masked` to `withheld` for categories that have no reduced form.
 fn effective(mut disclosures: Disclosures) -> Disclosures {
     for category in WITHOUT_MASKED_FORM {
@@ -820,4 +887,40 @@ fn effective(mut disclosures: Disclosures) -> Disclosures {
 fn is_break_glass_grant(change: &Change) -> bool {
     matches!(change, Change::InsertBreakGlass(_))
         || matches!(change, Change::Audit(event) if event.action == AuditAction::BreakGlass)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn break_glass_reasons_with_phi_shapes_are_refused() {
+        for phi in [
+            "patient 999-38-8871 unconscious",
+            "call 617 555 0142",
+            "reach her at jane@example.org",
+            "born 1984-03-09",
+            "dob 03/09/1984",
+            "MRN 12345678",
+        ] {
+            assert!(looks_like_phi(phi), "{phi}");
+        }
+        for fine in [
+            "unconscious in the emergency department, bed 12",
+            "covering for Dr. Okafor on call tonight",
+            "suspected overdose, needs medication history now",
+        ] {
+            assert!(!looks_like_phi(fine), "{fine}");
+        }
+    }
+
+    #[test]
+    fn masked_without_a_reduced_form_is_withheld() {
+        let disclosures = effective(Disclosures::uniform(Disclosure::Masked));
+        assert_eq!(disclosures.get(Category::Clinical), Disclosure::Withheld);
+        assert_eq!(disclosures.get(Category::FreeText), Disclosure::Withheld);
+        assert_eq!(disclosures.get(Category::Name), Disclosure::Masked);
+        let clear = effective(Disclosures::uniform(Disclosure::Clear));
+        assert_eq!(clear.get(Category::Clinical), Disclosure::Clear);
+    }
 }
