@@ -57,13 +57,26 @@ fn every_access_is_recorded_with_its_request_id_and_without_phi() {
         .get(&tenant.path(&format!("/records/{record}")))
         .bearer(tenant.token("clinician"))
         .purpose("TREAT")
-        .header("X-Request-Id", "itest-read-0001")
+        .header("X-Request-Id", "6f1d2c3b-0a9e-4f8d-9c7b-1a2b3c4d5e6f")
         .send();
     read.expect_status(200);
     assert_eq!(
         read.request_id(),
-        "itest-read-0001",
-        "a caller's request id is kept"
+        "6f1d2c3b-0a9e-4f8d-9c7b-1a2b3c4d5e6f",
+        "a caller's opaque request id is kept"
+    );
+
+    let correlated_by_ssn = server
+        .get(&tenant.path(&format!("/records/{record}")))
+        .bearer(tenant.token("clinician"))
+        .purpose("TREAT")
+        .header("X-Request-Id", &ssn)
+        .send();
+    correlated_by_ssn.expect_status(200);
+    assert_ne!(
+        correlated_by_ssn.request_id(),
+        ssn,
+        "a request id that is not opaque (here an SSN) is replaced, never stored"
     );
     let view = read.json();
 
