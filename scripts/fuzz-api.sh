@@ -96,7 +96,8 @@ print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
 
 say "starting phiguard serve on $BASE (log: $WORK/server.log)"
-phiguard serve --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+# The binary itself, not the shell function, so that $! is the server's own process id.
+"$BIN" --data-dir "$DATA" serve --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
     curl -fsS "$BASE/healthz" >/dev/null 2>&1 && break
