@@ -354,3 +354,482 @@ pub fn verify_consistency(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::leaf_hash;
+    use crate::reference::{naive_consistency, naive_path, naive_root};
+    use crate::tree::MemoryTree;
+    use proptest::prelude::*;
+
+    // The eight-leaf reference tree of RFC 6962 implementations: the test inputs and expected
+    // values used by the certificate-transparency projects (C++ merkletree tests, and
+    // transparency-dev/merkle proof/verify_test.go, which carries them over). Leaf inputs, roots
+    // of sizes 1 to 8, and known audit paths and consistency proofs.
+    const LEAVES: [&str; 8] = [
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    ];
+
+    const ROOTS: [&str; 8] = [
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    ];
+
+    /// (leaf index, tree size, audit path); the sources number leaves from 1, these from 0.
+    const INCLUSION: [(u64, u64, &[&str]); 5] = [
+        (0, 1, &[]),
+        (
+            0,
+            8,
+            &[
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ],
+        ),
+        (
+            5,
+            8,
+            &[
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ],
+        ),
+        (
+            2,
+            3,
+            &["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"],
+        ),
+        (
+            1,
+            5,
+            &[
+                "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            ],
+        ),
+    ];
+
+    /// (old size, new size, proof).
+    const CONSISTENCY: [(u64, u64, &[&str]); 5] = [
+        (1, 1, &[]),
+        (
+            1,
+            8,
+            &[
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ],
+        ),
+        (
+            6,
+            8,
+            &[
+                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ],
+        ),
+        (
+            2,
+            5,
+            &[
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            ],
+        ),
+        (
+            6,
+            7,
+            &[
+                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ],
+        ),
+    ];
+
+    fn hex(text: &str) -> Hash {
+        Hash::from_hex(text).unwrap()
+    }
+
+    fn hashes(texts: &[&str]) -> Vec<Hash> {
+        texts.iter().map(|text| hex(text)).collect()
+    }
+
+    fn reference_tree() -> MemoryTree {
+        let mut tree = MemoryTree::new();
+        for leaf in LEAVES {
+            tree.append(leaf_hash(
+                &data_encoding::HEXLOWER.decode(leaf.as_bytes()).unwrap(),
+            ));
+        }
+        tree
+    }
+
+    fn tree_of(size: u64) -> (MemoryTree, Vec<Hash>) {
+        let leaves: Vec<Hash> = (0..size).map(|i| leaf_hash(&i.to_le_bytes())).collect();
+        let mut tree = MemoryTree::new();
+        for leaf in &leaves {
+            tree.append(*leaf);
+        }
+        (tree, leaves)
+    }
+
+    fn flip(hash: &Hash, bit: usize) -> Hash {
+        let mut bytes = *hash.as_bytes();
+        bytes[bit / 8 % 32] ^= 1 << (bit % 8);
+        Hash::from_bytes(bytes)
+    }
+
+    #[test]
+    fn reference_roots_match_for_every_size() {
+        let tree = reference_tree();
+        for (size, root) in (1..=8).zip(ROOTS) {
+            assert_eq!(
+                crate::tree::root_at(size, &tree).unwrap(),
+                hex(root),
+                "size {size}"
+            );
+        }
+    }
+
+    #[test]
+    fn reference_inclusion_proofs_are_reproduced_and_verify() {
+        let tree = reference_tree();
+        for (index, size, path) in INCLUSION {
+            let proof = inclusion_proof(index, size, &tree).unwrap();
+            assert_eq!(proof.hashes, hashes(path), "leaf {index} in size {size}");
+
+            let leaf = tree.node(NodeId::leaf(index)).unwrap();
+            let root = hex(ROOTS[size as usize - 1]);
+            verify_inclusion(&leaf, index, size, &proof, &root).unwrap();
+        }
+    }
+
+    #[test]
+    fn reference_consistency_proofs_are_reproduced_and_verify() {
+        let tree = reference_tree();
+        for (old, new, path) in CONSISTENCY {
+            let proof = consistency_proof(old, new, &tree).unwrap();
+            assert_eq!(proof.hashes, hashes(path), "{old} to {new}");
+
+            let (old_root, new_root) = (hex(ROOTS[old as usize - 1]), hex(ROOTS[new as usize - 1]));
+            verify_consistency(old, new, &old_root, &new_root, &proof).unwrap();
+        }
+    }
+
+    #[test]
+    fn reference_proofs_fail_for_any_other_claim() {
+        let tree = reference_tree();
+        let other = leaf_hash(b"WrongLeaf");
+
+        // The true root of every size a rebound proof may claim, so that a claim fails because
+        // the proof does not fit it, not because the root belongs to another size.
+        let mut extended = reference_tree();
+        for extra in 0..8u8 {
+            extended.append(leaf_hash(&[0xee, extra]));
+        }
+        let true_root = |size: u64| crate::tree::root_at(size, &extended).unwrap();
+
+        for (index, size, path) in INCLUSION {
+            let leaf = tree.node(NodeId::leaf(index)).unwrap();
+            let root = hex(ROOTS[size as usize - 1]);
+            let proof = InclusionProof {
+                leaf_index: index,
+                tree_size: size,
+                hashes: hashes(path),
+            };
+
+            // The same path presented as a proof for other positions or sizes.
+            for (claimed_index, claimed_size) in [
+                (index.wrapping_sub(1), size),
+                (index + 1, size),
+                (index ^ 2, size),
+                (index, size * 2),
+                (index, size / 2),
+                (index, size + 1),
+            ] {
+                let rebound = InclusionProof {
+                    leaf_index: claimed_index,
+                    tree_size: claimed_size,
+                    ..proof.clone()
+                };
+                let claimed_root = true_root(claimed_size);
+                let result =
+                    verify_inclusion(&leaf, claimed_index, claimed_size, &rebound, &claimed_root);
+                assert!(
+                    result.is_err(),
+                    "{index}/{size} verified as {claimed_index}/{claimed_size}"
+                );
+                assert!(
+                    verify_inclusion(&leaf, claimed_index, claimed_size, &proof, &root).is_err()
+                );
+            }
+
+            assert!(verify_inclusion(&other, index, size, &proof, &root).is_err());
+            assert!(verify_inclusion(&leaf, index, size, &proof, &empty_root()).is_err());
+
+            let mut longer = proof.clone();
+            longer.hashes.push(root);
+            assert!(verify_inclusion(&leaf, index, size, &longer, &root).is_err());
+            let mut preceded = proof.clone();
+            preceded.hashes.insert(0, root);
+            assert!(verify_inclusion(&leaf, index, size, &preceded, &root).is_err());
+            if !proof.hashes.is_empty() {
+                let mut shorter = proof.clone();
+                shorter.hashes.pop();
+                assert!(verify_inclusion(&leaf, index, size, &shorter, &root).is_err());
+            }
+        }
+
+        for (old, new, path) in CONSISTENCY
+            .into_iter()
+            .filter(|(_, _, path)| !path.is_empty())
+        {
+            let (old_root, new_root) = (hex(ROOTS[old as usize - 1]), hex(ROOTS[new as usize - 1]));
+            let proof = ConsistencyProof {
+                old_size: old,
+                new_size: new,
+                hashes: hashes(path),
+            };
+
+            for (claimed_old, claimed_new) in [
+                (old - 1, new),
+                (old + 1, new),
+                (old ^ 2, new),
+                (old, new * 2),
+                (old, new / 2),
+            ] {
+                let rebound = ConsistencyProof {
+                    old_size: claimed_old,
+                    new_size: claimed_new,
+                    ..proof.clone()
+                };
+                let (claimed_old_root, claimed_new_root) =
+                    (true_root(claimed_old), true_root(claimed_new));
+                let result = verify_consistency(
+                    claimed_old,
+                    claimed_new,
+                    &claimed_old_root,
+                    &claimed_new_root,
+                    &rebound,
+                );
+                assert!(
+                    result.is_err(),
+                    "{old}->{new} verified as {claimed_old}->{claimed_new}"
+                );
+            }
+            assert!(verify_consistency(old, new, &new_root, &old_root, &proof).is_err());
+            assert!(verify_consistency(old, new, &other, &new_root, &proof).is_err());
+            assert!(verify_consistency(old, new, &old_root, &other, &proof).is_err());
+
+            let empty = ConsistencyProof {
+                hashes: Vec::new(),
+                ..proof.clone()
+            };
+            assert!(verify_consistency(old, new, &old_root, &new_root, &empty).is_err());
+            for extra in [old_root, new_root, proof.hashes[0]] {
+                let mut longer = proof.clone();
+                longer.hashes.push(extra);
+                assert!(verify_consistency(old, new, &old_root, &new_root, &longer).is_err());
+                let mut preceded = proof.clone();
+                preceded.hashes.insert(0, extra);
+                assert!(verify_consistency(old, new, &old_root, &new_root, &preceded).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn trees_of_one_and_two_leaves() {
+        let (one, leaves) = tree_of(1);
+        let proof = inclusion_proof(0, 1, &one).unwrap();
+        assert!(proof.hashes.is_empty());
+        verify_inclusion(&leaves[0], 0, 1, &proof, &leaves[0]).unwrap();
+        assert!(verify_inclusion(&leaves[0], 0, 1, &proof, &empty_root()).is_err());
+
+        let (two, leaves) = tree_of(2);
+        let root = two.root();
+        for index in 0..2 {
+            let proof = inclusion_proof(index, 2, &two).unwrap();
+            assert_eq!(proof.hashes, vec![leaves[1 - index as usize]]);
+            verify_inclusion(&leaves[index as usize], index, 2, &proof, &root).unwrap();
+        }
+
+        let proof = consistency_proof(1, 2, &two).unwrap();
+        assert_eq!(proof.hashes, vec![leaves[1]]);
+        verify_consistency(1, 2, &leaves[0], &root, &proof).unwrap();
+        assert!(verify_consistency(1, 2, &leaves[1], &root, &proof).is_err());
+    }
+
+    #[test]
+    fn trivial_consistency_needs_empty_proofs_and_matching_roots() {
+        let (tree, _) = tree_of(5);
+        let root = tree.root();
+        let empty = |old, new| ConsistencyProof {
+            old_size: old,
+            new_size: new,
+            hashes: vec![],
+        };
+
+        verify_consistency(0, 5, &empty_root(), &root, &empty(0, 5)).unwrap();
+        verify_consistency(0, 0, &empty_root(), &empty_root(), &empty(0, 0)).unwrap();
+        verify_consistency(5, 5, &root, &root, &empty(5, 5)).unwrap();
+        assert_eq!(consistency_proof(0, 5, &tree).unwrap(), empty(0, 5));
+        assert_eq!(consistency_proof(5, 5, &tree).unwrap(), empty(5, 5));
+
+        assert!(verify_consistency(0, 5, &root, &root, &empty(0, 5)).is_err());
+        assert!(verify_consistency(5, 5, &root, &empty_root(), &empty(5, 5)).is_err());
+        let padded = ConsistencyProof {
+            hashes: vec![root],
+            ..empty(5, 5)
+        };
+        assert!(verify_consistency(5, 5, &root, &root, &padded).is_err());
+        assert!(verify_consistency(6, 5, &root, &root, &empty(6, 5)).is_err());
+    }
+
+    #[test]
+    fn requests_outside_the_tree_are_refused() {
+        let (tree, leaves) = tree_of(4);
+        assert!(matches!(
+            inclusion_proof(4, 4, &tree),
+            Err(TreeError::LeafOutOfRange { index: 4, size: 4 })
+        ));
+        assert!(matches!(
+            consistency_proof(5, 4, &tree),
+            Err(TreeError::SizesOutOfOrder { old: 5, new: 4 })
+        ));
+        assert!(matches!(
+            inclusion_proof(0, 9, &tree),
+            Err(TreeError::Source(_))
+        ));
+
+        let proof = InclusionProof {
+            leaf_index: 4,
+            tree_size: 4,
+            hashes: vec![],
+        };
+        assert_eq!(
+            verify_inclusion(&leaves[0], 4, 4, &proof, &tree.root()),
+            Err(ProofError::LeafOutOfRange { index: 4, size: 4 })
+        );
+    }
+
+    #[test]
+    fn proofs_serialise_with_their_sizes() {
+        let (tree, _) = tree_of(7);
+        let proof = inclusion_proof(3, 7, &tree).unwrap();
+        let json = serde_json::to_value(&proof).unwrap();
+        assert_eq!(json["leaf_index"], 3);
+        assert_eq!(json["tree_size"], 7);
+        assert_eq!(
+            serde_json::from_value::<InclusionProof>(json).unwrap(),
+            proof
+        );
+    }
+
+    fn size_and_index() -> impl Strategy<Value = (u64, u64)> {
+        (1u64..300).prop_flat_map(|size| (Just(size), 0..size))
+    }
+
+    fn sizes() -> impl Strategy<Value = (u64, u64)> {
+        (1u64..300).prop_flat_map(|new| (1..=new, Just(new)))
+    }
+
+    proptest! {
+        #[test]
+        fn inclusion_matches_the_rfc_definition_and_resists_bit_flips(
+            (size, index) in size_and_index(),
+            bit in 0usize..256,
+        ) {
+            let (tree, all) = tree_of(size + 300);
+            let leaves = &all[..size as usize];
+            let root = naive_root(leaves);
+            let proof = inclusion_proof(index, size, &tree).unwrap();
+            prop_assert_eq!(&proof.hashes, &naive_path(index as usize, leaves));
+            let leaf = leaves[index as usize];
+            prop_assert!(verify_inclusion(&leaf, index, size, &proof, &root).is_ok());
+
+            for position in 0..proof.hashes.len() {
+                let mut bad = proof.clone();
+                bad.hashes[position] = flip(&bad.hashes[position], bit);
+                prop_assert!(verify_inclusion(&leaf, index, size, &bad, &root).is_err());
+            }
+            prop_assert!(verify_inclusion(&flip(&leaf, bit), index, size, &proof, &root).is_err());
+            prop_assert!(verify_inclusion(&leaf, index, size, &proof, &flip(&root, bit)).is_err());
+
+            // Any other (index, size) — whether or not the proof claims it — fails.
+            for (other_index, other_size) in
+                [(index ^ 1, size), (index, size + 1), (index, size ^ (1 << (bit % 9)))]
+            {
+                if (other_index, other_size) == (index, size) || other_index >= other_size {
+                    continue;
+                }
+                let rebound = InclusionProof {
+                    leaf_index: other_index, tree_size: other_size, ..proof.clone()
+                };
+                let other_root = naive_root(&all[..other_size as usize]);
+                prop_assert!(
+                    verify_inclusion(&leaf, other_index, other_size, &rebound, &other_root).is_err()
+                );
+            }
+        }
+
+        #[test]
+        fn consistency_matches_the_rfc_definition_and_resists_bit_flips(
+            (old, new) in sizes(),
+            bit in 0usize..256,
+        ) {
+            let (tree, all) = tree_of(new + 1);
+            let leaves = &all[..new as usize];
+            let old_root = naive_root(&leaves[..old as usize]);
+            let new_root = naive_root(leaves);
+            let proof = consistency_proof(old, new, &tree).unwrap();
+            prop_assert_eq!(&proof.hashes, &naive_consistency(old as usize, leaves));
+            prop_assert!(verify_consistency(old, new, &old_root, &new_root, &proof).is_ok());
+
+            for position in 0..proof.hashes.len() {
+                let mut bad = proof.clone();
+                bad.hashes[position] = flip(&bad.hashes[position], bit);
+                prop_assert!(verify_consistency(old, new, &old_root, &new_root, &bad).is_err());
+            }
+            if old != new {
+                let flipped_old = flip(&old_root, bit);
+                prop_assert!(verify_consistency(old, new, &flipped_old, &new_root, &proof).is_err());
+            }
+            let flipped_new = flip(&new_root, bit);
+            prop_assert!(verify_consistency(old, new, &old_root, &flipped_new, &proof).is_err());
+
+            for (other_old, other_new) in [(old + 1, new), (old - 1, new), (old, new + 1)] {
+                if other_old == 0 || other_old > other_new || (other_old, other_new) == (old, new) {
+                    continue;
+                }
+                let rebound = ConsistencyProof {
+                    old_size: other_old, new_size: other_new, ..proof.clone()
+                };
+                let other_old_root = naive_root(&all[..other_old as usize]);
+                let other_new_root = naive_root(&all[..other_new as usize]);
+                prop_assert!(verify_consistency(
+                    other_old, other_new, &other_old_root, &other_new_root, &rebound
+                ).is_err());
+            }
+        }
+    }
+}
