@@ -98,7 +98,7 @@ impl fmt::Debug for Hash {
 impl FromStr for Hash {
     type Err = HashFormatError;
 
-    /// Parses lowercase hex, the form [`Hash`] displays as.
+    /// Parses lowercase hex, the form a hash displays as.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Hash::from_hex(s)
     }

@@ -18,7 +18,7 @@
 //!
 //! | module | owns |
 //! | --- | --- |
-//! | [`hash`] | RFC 6962 leaf/node hashing and the [`Hash`] type |
+//! | [`hash`] | RFC 6962 leaf/node hashing and the [`Hash`](struct@Hash) type |
 //! | [`tree`] | node positions, [`NodeSource`], [`Frontier`], [`root_at`], [`MemoryTree`] |
 //! | [`proof`] | inclusion and consistency proofs and their RFC 9162 verifiers |
 //! | [`entry`] | [`LedgerEntry`], the canonical versioned encoding of an audit event |
