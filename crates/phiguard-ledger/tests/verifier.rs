@@ -310,3 +310,40 @@ fn an_export_without_leaf_hashes_or_early_entries_still_verifies() {
         VerifyFailure::CheckpointMismatch { size: 48, .. }
     ));
 }
+
+mod every_edit {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any single-byte change to any entry fails verification, whether or not the tamperer
+        /// also rewrote the stored leaf hash.
+        #[test]
+        fn any_changed_byte_fails(
+            victim in 0usize..24,
+            position in any::<prop::sample::Index>(),
+            xor in 1u8..=255,
+            rehash in any::<bool>(),
+        ) {
+            let mut log = log(24, 5);
+            let bytes = &mut log.entries[victim].0;
+            let at = position.index(bytes.len());
+            bytes[at] ^= xor;
+            if rehash {
+                log.entries[victim].1 = leaf_hash(&log.entries[victim].0);
+            }
+
+            let failure = log.verify().unwrap_err();
+            match failure {
+                VerifyFailure::Entry { index, .. } => prop_assert_eq!(index, victim as u64),
+                VerifyFailure::CheckpointMismatch { size, .. } => {
+                    prop_assert!(rehash);
+                    prop_assert!(size > victim as u64);
+                }
+                other => prop_assert!(false, "unexpected failure {:?}", other),
+            }
+        }
+    }
+}
