@@ -88,6 +88,7 @@ pub use proof::{
 };
 pub use signing::{
     CheckpointSigner, CheckpointVerifier, KeyError, Pkcs8Key, PublicKey, SignatureAlgorithm,
+    UnknownAlgorithm,
 };
 pub use tree::{
     Frontier, FrontierShapeError, MemoryTree, MissingNode, NewNode, NodeId, NodeSource, TreeError,

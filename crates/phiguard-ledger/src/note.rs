@@ -219,7 +219,8 @@ mod tests {
     // The example note of the C2SP signed-note specification.
     const SPEC_EXAMPLE: &str = "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di \
         sole:\n\ned è subito sera.\n\n\u{2014} quasimodo.example/salvatore \
-        NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n";
+        NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKONrMouFSQU0xMcXxj99ihAQwaq\
+        P3ZekRwNtIc=\n";
 
     #[test]
     fn the_specification_example_parses_and_writes_back() {

@@ -812,7 +812,8 @@ mod tests {
             }
             if old != new {
                 let flipped_old = flip(&old_root, bit);
-                prop_assert!(verify_consistency(old, new, &flipped_old, &new_root, &proof).is_err());
+                let result = verify_consistency(old, new, &flipped_old, &new_root, &proof);
+                prop_assert!(result.is_err());
             }
             let flipped_new = flip(&new_root, bit);
             prop_assert!(verify_consistency(old, new, &old_root, &flipped_new, &proof).is_err());

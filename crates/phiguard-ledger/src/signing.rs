@@ -2,10 +2,10 @@
 //!
 //! Two signature types of the C2SP signed-note spec are supported:
 //!
-//! | type byte | algorithm | key id | public key in a verifier key |
+//! | type | algorithm | key id | key in a verifier key |
 //! | --- | --- | --- | --- |
-//! | `0x01` | Ed25519 (RFC 8032) over the note text | `SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[:4]` | 32 raw bytes |
-//! | `0x02` | ECDSA P-256 with SHA-256, ASN.1 DER signature | `SHA-256(SPKI DER)[:4]` | DER `SubjectPublicKeyInfo` |
+//! | `0x01` | Ed25519 (RFC 8032) | `SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key)[:4]` | 32 raw bytes |
+//! | `0x02` | ECDSA P-256, SHA-256, DER signature | `SHA-256(SPKI DER)[:4]` | DER SPKI |
 //!
 //! `0x02` is the spec's "ECDSA signatures as implemented by github.com/transparency-dev/witness",
 //! which names P-256 as the curve to use. Ed25519 is the default; with the `fips` feature the
@@ -64,6 +64,22 @@ impl SignatureAlgorithm {
             SignatureAlgorithm::Ed25519 => "ed25519",
             SignatureAlgorithm::EcdsaP256 => "ecdsa-p256",
         }
+    }
+}
+
+/// The text is not a checkpoint signature algorithm name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown checkpoint signature algorithm; expected ed25519 or ecdsa-p256")]
+pub struct UnknownAlgorithm;
+
+impl std::str::FromStr for SignatureAlgorithm {
+    type Err = UnknownAlgorithm;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [SignatureAlgorithm::Ed25519, SignatureAlgorithm::EcdsaP256]
+            .into_iter()
+            .find(|algorithm| algorithm.as_str() == s)
+            .ok_or(UnknownAlgorithm)
     }
 }
 
@@ -507,6 +523,23 @@ mod tests {
         let expected = u32::from_be_bytes(digest.as_ref()[..4].try_into().unwrap());
         assert_eq!(ecdsa.public_key().key_id("any name"), expected);
         assert_eq!(spki[0], 0x30, "an SPKI is a DER SEQUENCE");
+    }
+
+    #[test]
+    fn algorithm_names_round_trip() {
+        for algorithm in both() {
+            assert_eq!(
+                algorithm.as_str().parse::<SignatureAlgorithm>(),
+                Ok(algorithm)
+            );
+        }
+        assert_eq!("rsa".parse::<SignatureAlgorithm>(), Err(UnknownAlgorithm));
+        let expected = if cfg!(feature = "fips") {
+            "ecdsa-p256"
+        } else {
+            "ed25519"
+        };
+        assert_eq!(SignatureAlgorithm::default().as_str(), expected);
     }
 
     #[test]

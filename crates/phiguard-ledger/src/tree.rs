@@ -441,7 +441,10 @@ mod tests {
         }
 
         #[test]
-        fn a_rebuilt_frontier_keeps_appending_like_the_original(size in 0u64..200, more in 1u64..50) {
+        fn a_rebuilt_frontier_keeps_appending_like_the_original(
+            size in 0u64..200,
+            more in 1u64..50,
+        ) {
             let all = leaves(size + more);
             let mut tree = MemoryTree::new();
             for leaf in &all[..size as usize] {
