@@ -107,10 +107,14 @@ impl FromStr for Role {
     fn from_str(s: &str) -> Result<Self, IdError> {
         const MAX: usize = 63;
         if s.is_empty() || s.len() > MAX {
-            return Err(IdError::Length { kind: "role", max: MAX });
+            return Err(IdError::Length {
+                kind: "role",
+                max: MAX,
+            });
         }
         let valid = s.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if valid {
             Ok(Role(s.to_owned()))
         } else {

@@ -259,7 +259,9 @@ mod tests {
             Outcome::Success,
         );
         event.purpose = Some(PurposeOfUse::Treat);
-        event.disclosed.insert(Category::Clinical, Disclosure::Clear);
+        event
+            .disclosed
+            .insert(Category::Clinical, Disclosure::Clear);
 
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["action"], "read_record");

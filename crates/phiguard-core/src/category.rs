@@ -174,7 +174,9 @@ impl Disclosures {
 
     /// Every category with its level, in [`Category::ALL`] order.
     pub fn iter(&self) -> impl Iterator<Item = (Category, Disclosure)> + '_ {
-        Category::ALL.into_iter().map(|category| (category, self.get(category)))
+        Category::ALL
+            .into_iter()
+            .map(|category| (category, self.get(category)))
     }
 
     /// The categories disclosed at all (clear or masked).
@@ -239,7 +241,10 @@ mod tests {
         d.cap(Category::Address, Disclosure::Clear);
         assert_eq!(d.get(Category::Clinical), Disclosure::Masked);
         assert_eq!(d.get(Category::Address), Disclosure::Masked);
-        assert_eq!(d.disclosed().collect::<Vec<_>>(), [Category::Address, Category::Clinical]);
+        assert_eq!(
+            d.disclosed().collect::<Vec<_>>(),
+            [Category::Address, Category::Clinical]
+        );
     }
 
     #[test]

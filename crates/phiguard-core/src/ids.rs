@@ -48,7 +48,10 @@ const SLUG_MAX: usize = 63;
 
 fn check_slug(kind: &'static str, s: &str) -> Result<(), IdError> {
     if s.is_empty() || s.len() > SLUG_MAX {
-        return Err(IdError::Length { kind, max: SLUG_MAX });
+        return Err(IdError::Length {
+            kind,
+            max: SLUG_MAX,
+        });
     }
 
     let mut chars = s.chars();
@@ -193,6 +196,16 @@ slug_id!(
     "actor id"
 );
 
+slug_id!(
+    /// One of a tenant's own Cedar policies, named by the tenant.
+    ///
+    /// A lowercase slug of at most 63 characters, unique within its tenant, such as
+    /// `pharmacists-see-insurance`. Checked before any policy text is read, so an error about a
+    /// policy never quotes a name the caller sent.
+    PolicyId,
+    "policy id"
+);
+
 minted_id!(
     /// The pseudonymous id of the person a record is about (`sub_` + 26 base32 characters).
     SubjectId,
@@ -236,9 +249,14 @@ impl FromStr for RequestId {
 
     fn from_str(s: &str) -> Result<Self, IdError> {
         if s.is_empty() || s.len() > Self::MAX {
-            return Err(IdError::Length { kind: "request id", max: Self::MAX });
+            return Err(IdError::Length {
+                kind: "request id",
+                max: Self::MAX,
+            });
         }
-        if s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+        if s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
             Ok(Self(s.to_owned()))
         } else {
             Err(IdError::Alphabet {
@@ -256,19 +274,35 @@ mod tests {
 
     #[test]
     fn slugs_accept_operator_names() {
-        for ok in ["northwind-pharmacy", "a", "dr.okafor", "svc_storefront", "0day"] {
+        for ok in [
+            "northwind-pharmacy",
+            "a",
+            "dr.okafor",
+            "svc_storefront",
+            "0day",
+        ] {
             assert!(ok.parse::<TenantId>().is_ok(), "{ok} should parse");
         }
     }
 
     #[test]
     fn slugs_reject_other_text_without_echoing_it() {
-        for bad in ["", "Upper", "-leading", "has space", "999-38-8871 ", &"x".repeat(64)] {
+        for bad in [
+            "",
+            "Upper",
+            "-leading",
+            "has space",
+            "999-38-8871 ",
+            &"x".repeat(64),
+        ] {
             let err = bad.parse::<ActorId>().unwrap_err();
             let message = err.to_string();
             assert!(message.starts_with("actor id"), "{message}");
             if !bad.is_empty() {
-                assert!(!message.contains(bad.trim()), "error echoed input: {message}");
+                assert!(
+                    !message.contains(bad.trim()),
+                    "error echoed input: {message}"
+                );
             }
         }
     }
@@ -282,7 +316,11 @@ mod tests {
         let record = RecordId::from_random([7; 16]);
         assert!(record.as_str().parse::<SubjectId>().is_err());
         assert!("sub_short".parse::<SubjectId>().is_err());
-        assert!("sub_AAAAAAAAAAAAAAAAAAAAAAAAAA".parse::<SubjectId>().is_err());
+        assert!(
+            "sub_AAAAAAAAAAAAAAAAAAAAAAAAAA"
+                .parse::<SubjectId>()
+                .is_err()
+        );
     }
 
     #[test]

@@ -44,7 +44,7 @@ mod purpose;
 pub use actor::{ActorKind, Role, UnknownActorKind};
 pub use audit::{AuditAction, AuditEvent, Decision, Outcome};
 pub use category::{Category, Disclosure, Disclosures, UnknownCategory};
-pub use ids::{ActorId, CredentialId, IdError, RecordId, RequestId, SubjectId, TenantId};
+pub use ids::{ActorId, CredentialId, IdError, PolicyId, RecordId, RequestId, SubjectId, TenantId};
 pub use purpose::{PurposeOfUse, UnknownPurpose};
 
 /// Re-exported so that every crate agrees on one clock type.

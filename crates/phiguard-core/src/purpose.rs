@@ -92,8 +92,10 @@ impl fmt::Display for PurposeOfUse {
 
 /// The text is not a purpose-of-use code phiguard understands.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown purpose of use; expected an HL7 ActReason code such as TREAT, ETREAT, HPAYMT, \
-         HOPERAT, HRESCH, PUBHLTH or PATRQT")]
+#[error(
+    "unknown purpose of use; expected an HL7 ActReason code such as TREAT, ETREAT, HPAYMT, \
+         HOPERAT, HRESCH, PUBHLTH or PATRQT"
+)]
 pub struct UnknownPurpose;
 
 impl FromStr for PurposeOfUse {
@@ -141,7 +143,10 @@ mod tests {
 
     #[test]
     fn only_etreat_breaks_glass() {
-        let breakers: Vec<_> = PurposeOfUse::ALL.iter().filter(|p| p.is_break_glass()).collect();
+        let breakers: Vec<_> = PurposeOfUse::ALL
+            .iter()
+            .filter(|p| p.is_break_glass())
+            .collect();
         assert_eq!(breakers, [&PurposeOfUse::Etreat]);
     }
 }

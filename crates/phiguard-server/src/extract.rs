@@ -91,8 +91,25 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     }
 }
 
-/// Parses JSON with phiguard's own error messages.
+/// Parses a JSON object with phiguard's own error messages.
+///
+/// Every request body phiguard takes is an object; an array (which serde would otherwise accept
+/// for a struct, field by position) or a scalar is refused as the wrong shape.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    if let Some(at) = first
+        && bytes[at] != b'{'
+    {
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        let column = at
+            - bytes[..at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |n| n + 1)
+            + 1;
+        return Err(ApiError::malformed_json(line, column, false));
+    }
+
     serde_json::from_slice(bytes).map_err(|e| {
         let syntax = matches!(
             e.classify(),
@@ -100,6 +117,23 @@ pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
         );
         ApiError::malformed_json(e.line(), e.column(), syntax)
     })
+}
+
+/// A raw body of any media type within the ordinary body size limit (a policy's Cedar text, an
+/// optional small JSON body). Over the limit it is refused with a problem document, like every
+/// other error.
+pub(crate) struct SmallBody(pub(crate) Bytes);
+
+impl FromRequest<AppState> for SmallBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let limit = state.config.max_body_bytes;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| ApiError::too_large(limit))?;
+        Ok(SmallBody(bytes))
+    }
 }
 
 /// A raw body (an import file) within the import size limit.

@@ -61,7 +61,6 @@ use axum::response::{IntoResponse, Response};
 use phiguard_core::RequestId;
 use phiguard_vault::Vault;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::TimeoutLayer;
 use tracing::Instrument;
 
 pub use config::{ServerConfig, TlsConfig};
@@ -116,12 +115,27 @@ pub fn router(vault: Arc<Vault>, config: ServerConfig) -> Router {
         .fallback(routes::no_such_route)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(CatchPanicLayer::custom(|_| internal_error()))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            timeout,
-        ))
+        .layer(middleware::from_fn_with_state(timeout, deadline))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// Answers a request that runs past the configured time with a problem document. The handler's
+/// future is dropped; a write it had submitted is either committed whole or not at all.
+async fn deadline(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "Request timed out",
+            format!(
+                "the request did not finish within {} seconds; try again later",
+                limit.as_secs()
+            ),
+        )
+        .into_response(),
+    }
 }
 
 /// Gives the request an id, runs it inside a span, counts it, and stamps the id on the reply.
@@ -269,5 +283,55 @@ mod tests {
         ] {
             assert!(!is_opaque_request_id(refused), "{refused}");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_past_its_deadline_gets_a_problem_document() {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+
+        let slow = Router::new()
+            .route(
+                "/slow",
+                axum::routing::get(|| async {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    "finished"
+                }),
+            )
+            .route("/quick", axum::routing::get(|| async { "finished" }))
+            .layer(middleware::from_fn_with_state(
+                Duration::from_secs(5),
+                deadline,
+            ));
+        let request = |path: &str| {
+            Request::builder()
+                .uri(path)
+                .body(axum::body::Body::empty())
+                .expect("a request")
+        };
+
+        let quick = slow
+            .clone()
+            .oneshot(request("/quick"))
+            .await
+            .expect("served");
+        assert_eq!(quick.status(), StatusCode::OK);
+
+        let late = slow.oneshot(request("/slow")).await.expect("served");
+        assert_eq!(late.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            late.headers()[axum::http::header::CONTENT_TYPE],
+            PROBLEM_JSON
+        );
+        let body = late.into_body().collect().await.expect("a body").to_bytes();
+        let problem: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(problem["type"], "urn:phiguard:problem:timeout");
+        assert_eq!(problem["status"], 503);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("5 seconds")),
+            "{problem}"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Recording audit events, and reading them back.
 
-use phiguard_core::{AuditAction, AuditEvent, Decision, Outcome, RecordId, SubjectId, TenantId};
+use phiguard_core::{
+    AuditAction, AuditEvent, Decision, Outcome, PurposeOfUse, RecordId, SubjectId, TenantId,
+};
 use phiguard_policy::{Action, Resource};
 use phiguard_store::{AuditQuery, Change, StoredAuditEvent};
 
@@ -24,10 +26,13 @@ impl Vault {
             outcome,
         );
         event.purpose = caller.purpose;
-        // A reason that fails the checks (too long, PHI-shaped) is never written anywhere.
+        // A reason belongs only to a break-glass request; on any other purpose the header is
+        // ignored. A reason that fails the checks (too long, PHI-shaped) is never written
+        // anywhere.
         event.break_glass_reason = caller
             .break_glass_reason
             .as_deref()
+            .filter(|_| caller.purpose.is_some_and(PurposeOfUse::is_break_glass))
             .map(str::trim)
             .filter(|r| {
                 crate::records::acceptable_reason(r, self.config().break_glass_reason_max_chars)

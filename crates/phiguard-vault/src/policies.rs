@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use parking_lot::RwLock;
-use phiguard_core::{AuditAction, Decision, Outcome, TenantId, Timestamp};
+use phiguard_core::{AuditAction, Decision, Outcome, PolicyId, TenantId, Timestamp};
 use phiguard_policy::{
     AccessDecision, AccessRequest, Action, DEFAULT_POLICIES, PolicyEngine, Resource,
     TenantPolicies, TenantPolicy,
@@ -211,7 +211,7 @@ impl Vault {
                 .await);
         }
 
-        if let Err(e) = check_policy_size(&text) {
+        if let Err(e) = check_policy_id(&id).and_then(|()| check_policy_size(&text)) {
             return Err(self
                 .refuse(caller, AuditAction::PutPolicy, None, None, e)
                 .await);
@@ -297,6 +297,11 @@ impl Vault {
                 .refuse(caller, AuditAction::DeletePolicy, None, None, e)
                 .await);
         }
+        if let Err(e) = check_policy_id(id) {
+            return Err(self
+                .refuse(caller, AuditAction::DeletePolicy, None, None, e)
+                .await);
+        }
 
         let mut event = self.event(
             caller,
@@ -330,6 +335,16 @@ const MAX_POLICY_BYTES: usize = 64 * 1024;
 
 /// The most policies one tenant may hold.
 const MAX_TENANT_POLICIES: usize = 500;
+
+/// A policy id must be a slug; the error says which rule it breaks and never repeats it.
+fn check_policy_id(id: &str) -> Result<(), VaultError> {
+    id.parse::<PolicyId>()
+        .map(drop)
+        .map_err(|e| VaultError::InvalidInput {
+            what: "the policy id",
+            reason: e.to_string(),
+        })
+}
 
 fn check_policy_size(text: &str) -> Result<(), VaultError> {
     if text.len() > MAX_POLICY_BYTES {

@@ -170,6 +170,59 @@ fn malformed_mistyped_unknown_and_oversized_bodies_get_precise_problems() {
         .send()
         .expect_problem(415, "unsupported-media-type");
 
+    // An array is not an object, even where serde would read it field by field.
+    let problem = post("/search")
+        .json(&json!(["ssn", "999-12-3456"]))
+        .send()
+        .expect_problem(400, "malformed-json");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("expected shape") && d.contains("column 1")),
+        "{problem}"
+    );
+    echoes_none(&problem, &["999-12-3456"]);
+
+    // Bodies read as raw bytes (a credential request, a policy) have the same limit and the
+    // same problem document.
+    let admin_post = |path: &str, body: Vec<u8>| {
+        server
+            .post(&tenant.path(path))
+            .bearer(tenant.admin())
+            .purpose("HSYSADMIN")
+            .body("application/json", body)
+            .send()
+    };
+    let too_long = json!({"lifetime_minutes": i64::MAX})
+        .to_string()
+        .into_bytes();
+    let problem =
+        admin_post("/actors/support/credentials", too_long).expect_problem(422, "invalid-input");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("credential lifetime")),
+        "{problem}"
+    );
+    let too_short = json!({"lifetime_minutes": i64::MIN})
+        .to_string()
+        .into_bytes();
+    admin_post("/actors/support/credentials", too_short).expect_problem(422, "invalid-input");
+    let mut oversized_credential = b"{\"label\": \"".to_vec();
+    oversized_credential.extend(std::iter::repeat_n(b'x', 2 << 20));
+    oversized_credential.extend(b"\"}");
+    admin_post("/actors/support/credentials", oversized_credential)
+        .expect_problem(413, "payload-too-large");
+    let oversized_policy = "// 999-12-3456\n".repeat(100_000).into_bytes();
+    let problem = server
+        .put(&tenant.path("/policies/long"))
+        .bearer(tenant.admin())
+        .purpose("HSYSADMIN")
+        .body("text/plain", oversized_policy)
+        .send()
+        .expect_problem(413, "payload-too-large");
+    echoes_none(&problem, &["999-12-3456"]);
+
     assert_eq!(holdings(tenant, server), counts, "nothing was stored");
     setup.still_serving();
 }
@@ -451,6 +504,22 @@ fn invalid_policies_are_rejected_with_the_validators_message() {
             .is_some_and(|d| d.contains("shoe_size")),
         "{problem}"
     );
+
+    // A policy id that is not a slug is refused without being repeated, whether it is put or
+    // deleted.
+    let problem = put_policy(
+        "Quintero-999-12-3456",
+        "permit (principal, action, resource);",
+    )
+    .expect_problem(422, "invalid-input");
+    echoes_none(&problem, &["Quintero", "999-12-3456"]);
+    let problem = server
+        .delete(&tenant.path("/policies/Quintero-999-12-3456"))
+        .bearer(tenant.admin())
+        .purpose("HSYSADMIN")
+        .send()
+        .expect_problem(422, "invalid-input");
+    echoes_none(&problem, &["Quintero", "999-12-3456"]);
 
     let listed = server
         .get(&tenant.path("/policies"))

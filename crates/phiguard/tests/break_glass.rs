@@ -124,6 +124,24 @@ fn break_glass_opens_a_restricted_subject_to_clinicians_for_a_bounded_time() {
         .expect("ending the grant early");
     read("clinician", "ETREAT", None).expect_problem(400, "break-glass-reason-required");
 
+    // A reason sent with an ordinary purpose to anything but a read is ignored, not recorded.
+    let ordinary = server
+        .get(&tenant.path("/policies"))
+        .bearer(tenant.token("support"))
+        .purpose("HOPERAT")
+        .reason(REASON)
+        .send();
+    ordinary.expect_problem(403, "forbidden");
+    let events = tenant.audit_events(&server);
+    let ordinary_event = events
+        .iter()
+        .find(|e| e["request_id"] == ordinary.request_id())
+        .expect("the ordinary read is recorded");
+    assert!(
+        ordinary_event.get("break_glass_reason").is_none(),
+        "a reason outside break-glass is ignored: {ordinary_event}"
+    );
+
     // Lifting the restriction reopens ordinary treatment access.
     server
         .put(&tenant.path(&format!("/subjects/{subject}/restriction")))

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -16,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::path_id;
 use crate::AppState;
-use crate::extract::{ApiCaller, JsonBody, parse_json};
+use crate::extract::{ApiCaller, JsonBody, SmallBody, parse_json};
 use crate::problem::ApiError;
 
 type Reply = Result<axum::response::Response, ApiError>;
@@ -171,7 +170,7 @@ pub(crate) async fn issue_credential(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     Path((tenant, actor)): Path<(String, String)>,
-    body: Bytes,
+    SmallBody(body): SmallBody,
 ) -> Reply {
     let tenant: TenantId = path_id(&state, &caller, AuditAction::IssueCredential, &tenant).await?;
     let actor: ActorId = path_id(&state, &caller, AuditAction::IssueCredential, &actor).await?;
@@ -180,7 +179,11 @@ pub(crate) async fn issue_credential(
     } else {
         parse_json(&body)?
     };
-    let lifetime = body.lifetime_minutes.map(SignedDuration::from_mins);
+    // Saturating: a lifetime beyond any representable duration is still refused by the vault's
+    // bounds check (with its audit event), not by an overflow.
+    let lifetime = body
+        .lifetime_minutes
+        .map(|minutes| SignedDuration::from_secs(minutes.saturating_mul(60)));
 
     let issued = state
         .vault
@@ -283,7 +286,7 @@ pub(crate) async fn put_policy(
     ApiCaller(caller): ApiCaller,
     Path((tenant, policy)): Path<(String, String)>,
     headers: axum::http::HeaderMap,
-    body: Bytes,
+    SmallBody(body): SmallBody,
 ) -> Reply {
     let tenant: TenantId = path_id(&state, &caller, AuditAction::PutPolicy, &tenant).await?;
     let is_json = headers

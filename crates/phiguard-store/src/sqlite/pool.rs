@@ -56,6 +56,7 @@ impl ReadPool {
              PRAGMA cache_size = -16000;",
         )
         .map_err(StoreError::db("configuring a read connection"))?;
+        super::keep_plans_stable(&conn)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
     }
