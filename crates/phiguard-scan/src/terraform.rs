@@ -326,28 +326,41 @@ fn check(file: &File<'_>, resource: &Resource<'_>, findings: &mut Vec<RawFinding
             );
         }
         "aws_db_instance" | "aws_rds_cluster" | "aws_docdb_cluster" | "aws_neptune_cluster" => {
-            let inherits = [
+            let sources: Vec<Setting> = [
                 "replicate_source_db",
                 "replication_source_identifier",
                 "snapshot_identifier",
             ]
             .iter()
-            .any(|key| !matches!(setting(body, key), Setting::Missing));
-            let serverless_v1 = text_setting(body, "engine_mode").as_deref() == Some("serverless");
-            if inherits {
+            .map(|key| setting(body, key))
+            .filter(|source| !matches!(source, Setting::Missing))
+            .collect();
+            if sources.iter().any(|source| !may_be_unset(source)) {
+                // A replica or a restored snapshot takes its encryption from the source.
                 return;
             }
+            let serverless_v1 = text_setting(body, "engine_mode").as_deref() == Some("serverless");
             let storage = setting(body, "storage_encrypted");
             let encrypted = matches!(storage, Setting::True(_)) || serverless_v1;
-            c.flag(
-                storage,
-                RuleId::BackupAtRest,
-                serverless_v1,
-                "the database storage, and so its automated backups and snapshots, is not \
-                 encrypted",
-                "storage_encrypted is absent or false; it defaults to off and cannot be turned \
-                 on later without a snapshot restore",
-            );
+            const WHAT: &str = "the database storage, and so its automated backups and \
+                 snapshots, is not encrypted";
+            match (sources.first(), &storage) {
+                (Some(Setting::Dynamic(source, span)), Setting::Missing | Setting::False(_))
+                    if !serverless_v1 =>
+                {
+                    // Only a replica or a restore inherits encryption; when the input leaves
+                    // the source unset, the database is created unencrypted.
+                    c.depends(source, span.start, WHAT);
+                }
+                _ => c.flag(
+                    storage,
+                    RuleId::BackupAtRest,
+                    serverless_v1,
+                    WHAT,
+                    "storage_encrypted is absent or false; it defaults to off and cannot be \
+                     turned on later without a snapshot restore",
+                ),
+            }
             if encrypted {
                 c.customer_key(body, &["kms_key_id"], "RDS");
             }
@@ -444,6 +457,18 @@ fn check(file: &File<'_>, resource: &Resource<'_>, findings: &mut Vec<RawFinding
         }
         _ => {}
     }
+}
+
+/// Whether a replica or snapshot source may be left unset by its input: a variable, a local,
+/// a conditional or a null can all leave the database without a source to inherit from, while
+/// a literal or a reference to another resource always names one.
+fn may_be_unset(source: &Setting) -> bool {
+    let Setting::Dynamic(expression, _) = source else {
+        return false;
+    };
+    ["var.", "local.", "null", "?", "try(", "lookup("]
+        .iter()
+        .any(|marker| expression.contains(marker))
 }
 
 impl Setting {

@@ -70,3 +70,23 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "exports" {
 resource "aws_s3_bucket" "theme_assets" {
   bucket = "northwind-theme-assets"
 }
+
+# A module that is a replica only when its caller passes a source: otherwise unencrypted.
+resource "aws_db_instance" "module_default" {
+  identifier          = var.identifier
+  replicate_source_db = var.replicate_source_db # expect: PHI-INFRA-005
+}
+
+# The same module with encryption written out: nothing to report beyond the provider key.
+resource "aws_db_instance" "module_encrypted" { # expect: PHI-INFRA-006
+  identifier          = var.identifier
+  replicate_source_db = var.replicate_source_db
+  storage_encrypted   = true
+}
+
+# Encryption left to the caller, whether or not the database is a replica.
+resource "aws_db_instance" "module_input" {
+  identifier          = var.identifier
+  snapshot_identifier = var.snapshot_identifier
+  storage_encrypted   = var.storage_encrypted # expect: PHI-INFRA-005
+}
