@@ -4,7 +4,8 @@ use phiguard_core::{AuditEvent, CredentialId, SubjectId, TenantId, Timestamp};
 
 use crate::model::{
     Actor, BreakGlassGrant, Credential, Digest, IndexEntry, Policy, Record, RecordPart,
-    RecordTypeConfig, Subject, Tenant, WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
+    RecordTypeConfig, StoredCheckpoint, Subject, Tenant, WrappedIndexKey, WrappedSubjectKey,
+    WrappedTenantKey,
 };
 
 /// One change to the data store. A list of changes submitted together commits atomically:
@@ -84,8 +85,10 @@ pub enum Change {
     PutRecordType(RecordTypeConfig),
     /// Adds a break-glass grant.
     InsertBreakGlass(BreakGlassGrant),
-    /// Appends an audit event.
+    /// Appends an audit event to its tenant's ledger.
     Audit(AuditEvent),
+    /// Keeps a signed checkpoint of a tenant's ledger.
+    PutCheckpoint(StoredCheckpoint),
 }
 
 /// What a committed list of changes produced.
@@ -93,6 +96,8 @@ pub enum Change {
 pub struct Receipt {
     /// The sequence numbers given to the list's audit events, in order.
     pub audit_seqs: Vec<u64>,
+    /// The leaf indexes the events got in their tenants' ledgers, in the same order.
+    pub ledger_leaves: Vec<u64>,
 }
 
 /// One change to the keyring. A list commits atomically.

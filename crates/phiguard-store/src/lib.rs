@@ -9,7 +9,8 @@
 //! ```text
 //!  phiguard-data/               (mode 0700)
 //!  ├── root.key                 (0600; owned by phiguard-crypto, never in a database)
-//!  ├── vault.sqlite             (0600) sealed parts, digests, metadata, audit events
+//!  ├── vault.sqlite             (0600) sealed parts, digests, metadata, the per-tenant
+//!  │                                    Merkle ledgers of audit events and their checkpoints
 //!  └── keyring.sqlite           (0600) wrapped tenant, index and subject keys
 //! ```
 //!
@@ -30,7 +31,9 @@
 //! - It never sees plaintext PHI: content arrives sealed, search terms as keyed digests, keys
 //!   wrapped. SQLite runs with `secure_delete` (deleted rows are zeroed) and `temp_store =
 //!   MEMORY` (no temporary files).
-//! - It never rewrites the audit trail: triggers refuse `UPDATE` and `DELETE` on it.
+//! - It never rewrites the audit trail: each audit event is a leaf of its tenant's Merkle log
+//!   (phiguard-ledger), appended in the same transaction as the change it records, and triggers
+//!   refuse `UPDATE` and `DELETE` on leaves, nodes and checkpoints.
 //! - It never reads across tenants: every query names its tenant.
 //!
 //! # Example
@@ -69,8 +72,8 @@ pub use change::{Change, KeyChange, KeyReceipt, Receipt};
 pub use error::StoreError;
 pub use model::{
     Actor, AuditQuery, BreakGlassGrant, Credential, CredentialLookup, Digest, IndexEntry, IndexHit,
-    Policy, Record, RecordPart, RecordTypeConfig, StoredAuditEvent, Subject, Tenant, TenantCounts,
-    WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
+    LedgerLeaf, Policy, Record, RecordPart, RecordTypeConfig, StoredAuditEvent, StoredCheckpoint,
+    Subject, Tenant, TenantCounts, WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
 };
 pub use sqlite::{KEYRING_FILE, SqliteStore, VAULT_FILE};
 
@@ -303,6 +306,51 @@ pub trait Store: Send + Sync + 'static {
         query: &AuditQuery,
     ) -> Result<Vec<StoredAuditEvent>, StoreError>;
 
+    /// How many leaves a tenant's ledger holds (committed).
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn ledger_size(&self, tenant: &TenantId) -> Result<u64, StoreError>;
+
+    /// Up to `limit` leaves of a tenant's ledger from leaf `from` on, in order.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn ledger_leaves(
+        &self,
+        tenant: &TenantId,
+        from: u64,
+        limit: u32,
+    ) -> Result<Vec<LedgerLeaf>, StoreError>;
+
+    /// The hashes of complete subtrees of a tenant's ledger, in the order asked (for roots and
+    /// proofs). Every node must lie inside the committed tree.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Corrupt`] when a node is missing; otherwise as for [`Store::tenant`].
+    fn ledger_nodes(
+        &self,
+        tenant: &TenantId,
+        nodes: &[phiguard_ledger::NodeId],
+    ) -> Result<Vec<phiguard_ledger::Hash>, StoreError>;
+
+    /// Every checkpoint issued for a tenant's ledger, in the order issued.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn checkpoints(&self, tenant: &TenantId) -> Result<Vec<StoredCheckpoint>, StoreError>;
+
+    /// The checkpoint issued last for a tenant's ledger, if any.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn latest_checkpoint(&self, tenant: &TenantId) -> Result<Option<StoredCheckpoint>, StoreError>;
+
     /// Counts of a tenant's holdings.
     ///
     /// # Errors
@@ -345,4 +393,34 @@ pub trait Store: Send + Sync + 'static {
         tenant: &TenantId,
         version: u32,
     ) -> Result<Vec<WrappedSubjectKey>, StoreError>;
+}
+
+/// The node hashes of one tenant's ledger, read through any [`Store`]: what roots and proofs
+/// are computed from.
+pub struct LedgerNodes<'a> {
+    store: &'a dyn Store,
+    tenant: &'a TenantId,
+}
+
+impl<'a> LedgerNodes<'a> {
+    /// The nodes of `tenant`'s ledger in `store`.
+    pub fn new(store: &'a dyn Store, tenant: &'a TenantId) -> Self {
+        LedgerNodes { store, tenant }
+    }
+}
+
+impl phiguard_ledger::NodeSource for LedgerNodes<'_> {
+    type Error = StoreError;
+
+    fn node(&self, id: phiguard_ledger::NodeId) -> Result<phiguard_ledger::Hash, StoreError> {
+        let mut found = self.store.ledger_nodes(self.tenant, &[id])?;
+        found.pop().ok_or(StoreError::Missing("the ledger node"))
+    }
+
+    fn nodes(
+        &self,
+        ids: &[phiguard_ledger::NodeId],
+    ) -> Result<Vec<phiguard_ledger::Hash>, StoreError> {
+        self.store.ledger_nodes(self.tenant, ids)
+    }
 }

@@ -192,9 +192,37 @@ pub struct BreakGlassGrant {
 pub struct StoredAuditEvent {
     /// Position in the store's append-only audit table (global, increasing).
     pub seq: u64,
+    /// Position of the event's entry in its tenant's ledger (from 0, without gaps).
+    pub leaf_index: u64,
     /// The event.
     #[serde(flatten)]
     pub event: AuditEvent,
+}
+
+/// One leaf of a tenant's ledger as stored: the canonical entry bytes and their leaf hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerLeaf {
+    /// Position in the tenant's log.
+    pub index: u64,
+    /// The canonical entry (compact JSON, one line of an export).
+    pub entry: Vec<u8>,
+    /// The RFC 6962 leaf hash stored with it (a verifier recomputes it from `entry`).
+    pub leaf_hash: [u8; 32],
+}
+
+/// A signed checkpoint of one tenant's ledger, kept as issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    /// The tenant whose log it commits to.
+    pub tenant: TenantId,
+    /// The tree size.
+    pub size: u64,
+    /// The root hash at that size.
+    pub root: [u8; 32],
+    /// The C2SP signed note, exactly as issued.
+    pub note: String,
+    /// When it was issued.
+    pub issued_at: Timestamp,
 }
 
 /// Which audit events to read.

@@ -2,6 +2,7 @@
 
 mod convert;
 mod keyring;
+mod ledger;
 mod pool;
 mod read;
 mod schema;
@@ -53,14 +54,21 @@ impl SqliteStore {
             &vault,
             &vault_path,
             schema::VAULT_VERSION,
-            &[schema::VAULT_V1],
+            &[
+                Migration::sql(schema::VAULT_V1),
+                Migration {
+                    sql: schema::VAULT_V2,
+                    data: Some(ledger::backfill),
+                    after: schema::VAULT_V2_SEAL,
+                },
+            ],
         )?;
         let keyring = open_writer(&keyring_path)?;
         migrate(
             &keyring,
             &keyring_path,
             schema::KEYRING_VERSION,
-            &[schema::KEYRING_V1],
+            &[Migration::sql(schema::KEYRING_V1)],
         )?;
 
         Ok(SqliteStore {
@@ -157,7 +165,30 @@ pub(crate) fn keep_plans_stable(conn: &Connection) -> Result<(), StoreError> {
     .map_err(StoreError::db("configuring the query planner"))
 }
 
-fn migrate(conn: &Connection, path: &Path, newest: i64, steps: &[&str]) -> Result<(), StoreError> {
+/// One step of a file's schema history: SQL, then optionally a data step and more SQL, all in
+/// one transaction with the version bump.
+pub(crate) struct Migration {
+    pub(crate) sql: &'static str,
+    pub(crate) data: Option<fn(&Connection) -> Result<(), StoreError>>,
+    pub(crate) after: &'static str,
+}
+
+impl Migration {
+    const fn sql(sql: &'static str) -> Self {
+        Migration {
+            sql,
+            data: None,
+            after: "",
+        }
+    }
+}
+
+fn migrate(
+    conn: &Connection,
+    path: &Path,
+    newest: i64,
+    steps: &[Migration],
+) -> Result<(), StoreError> {
     let found: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(StoreError::db("reading the schema version"))?;
@@ -169,14 +200,31 @@ fn migrate(conn: &Connection, path: &Path, newest: i64, steps: &[&str]) -> Resul
         });
     }
 
-    for (index, sql) in steps.iter().enumerate() {
+    for (index, step) in steps.iter().enumerate() {
         let version = i64::try_from(index).unwrap_or(i64::MAX) + 1;
         if version <= found {
             continue;
         }
-        let script = format!("BEGIN; {sql}\nPRAGMA user_version = {version}; COMMIT;");
-        conn.execute_batch(&script)
+
+        conn.execute_batch("BEGIN IMMEDIATE;")
             .map_err(StoreError::db("migrating the schema"))?;
+        let applied = conn
+            .execute_batch(step.sql)
+            .map_err(StoreError::db("migrating the schema"))
+            .and_then(|()| step.data.map_or(Ok(()), |data| data(conn)))
+            .and_then(|()| {
+                conn.execute_batch(&format!("{}\nPRAGMA user_version = {version};", step.after))
+                    .map_err(StoreError::db("migrating the schema"))
+            });
+        match applied {
+            Ok(()) => conn
+                .execute_batch("COMMIT;")
+                .map_err(StoreError::db("migrating the schema"))?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK;");
+                return Err(e);
+            }
+        }
     }
     Ok(())
 }

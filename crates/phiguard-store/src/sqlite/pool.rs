@@ -53,7 +53,8 @@ impl ReadPool {
             "PRAGMA query_only = ON;
              PRAGMA temp_store = MEMORY;
              PRAGMA busy_timeout = 5000;
-             PRAGMA cache_size = -16000;",
+             PRAGMA cache_size = -16000;
+             PRAGMA mmap_size = 1073741824;",
         )
         .map_err(StoreError::db("configuring a read connection"))?;
         super::keep_plans_stable(&conn)?;

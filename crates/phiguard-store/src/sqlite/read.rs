@@ -2,19 +2,21 @@
 
 use std::collections::BTreeMap;
 
-use phiguard_core::{
-    ActorId, AuditEvent, CredentialId, RecordId, Role, SubjectId, TenantId, Timestamp,
-};
+use phiguard_core::{ActorId, CredentialId, RecordId, Role, SubjectId, TenantId, Timestamp};
+use phiguard_ledger::{Hash, LedgerEntry, NodeId, NodeSource};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
 use super::convert::{micros, opt_timestamp, parse, timestamp, version};
 use crate::{
     Actor, AuditQuery, BreakGlassGrant, Change, Credential, CredentialLookup, Digest, IndexHit,
-    KeyChange, KeyReceipt, Pending, Policy, Record, RecordPart, RecordTypeConfig, Store,
-    StoreError, StoredAuditEvent, Subject, Tenant, TenantCounts, WrappedIndexKey,
-    WrappedSubjectKey, WrappedTenantKey,
+    KeyChange, KeyReceipt, LedgerLeaf, Pending, Policy, Record, RecordPart, RecordTypeConfig,
+    Store, StoreError, StoredAuditEvent, StoredCheckpoint, Subject, Tenant, TenantCounts,
+    WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
 };
+
+/// The most ledger leaves one query returns.
+const LEDGER_PAGE_MAX: u32 = 10_000;
 
 /// The most audit events one query returns.
 const AUDIT_PAGE_MAX: u32 = 10_000;
@@ -211,7 +213,7 @@ fn audit_events(
     let limit = query.limit.clamp(1, AUDIT_PAGE_MAX);
     let mut statement = conn
         .prepare_cached(
-            "SELECT seq, event FROM audit_events
+            "SELECT seq, leaf_index, event FROM audit_events
              WHERE tenant_id = ?1
                AND (?2 IS NULL OR subject_id = ?2)
                AND (?3 IS NULL OR actor_id = ?3)
@@ -234,17 +236,68 @@ fn audit_events(
                 after,
                 limit,
             ],
-            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?.into_bytes(),
+                ))
+            },
         )
         .map_err(StoreError::db(context))?;
     collect(
         rows,
-        |(seq, body)| {
-            let event: AuditEvent = serde_json::from_str(&body)
-                .map_err(|_| StoreError::Corrupt("an audit event does not decode".into()))?;
+        |(seq, leaf_index, entry)| {
+            let event = LedgerEntry::decode(&entry)
+                .map_err(|e| {
+                    StoreError::Corrupt(format!("audit event {seq} is not a ledger entry: {e}"))
+                })?
+                .into_event();
             Ok(StoredAuditEvent {
                 seq: u64::try_from(seq).unwrap_or_default(),
+                leaf_index: u64::try_from(leaf_index).unwrap_or_default(),
                 event,
+            })
+        },
+        context,
+    )
+}
+
+fn checkpoints(
+    conn: &Connection,
+    tenant: &TenantId,
+    latest_only: bool,
+) -> Result<Vec<StoredCheckpoint>, StoreError> {
+    let context = "reading checkpoints";
+    let sql = if latest_only {
+        "SELECT tree_size, root_hash, note, issued_at FROM ledger_checkpoints
+         WHERE tenant_id = ?1 ORDER BY seq DESC LIMIT 1"
+    } else {
+        "SELECT tree_size, root_hash, note, issued_at FROM ledger_checkpoints
+         WHERE tenant_id = ?1 ORDER BY seq"
+    };
+    let mut statement = conn.prepare_cached(sql).map_err(StoreError::db(context))?;
+    let rows = statement
+        .query_map(params![tenant.as_str()], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, Vec<u8>>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, i64>(3)?,
+            ))
+        })
+        .map_err(StoreError::db(context))?;
+    collect(
+        rows,
+        |(size, root, note, issued_at)| {
+            let root = <[u8; 32]>::try_from(root.as_slice())
+                .map_err(|_| StoreError::Corrupt("a checkpoint has no 32-byte root".into()))?;
+            Ok(StoredCheckpoint {
+                tenant: tenant.clone(),
+                size: u64::try_from(size).unwrap_or_default(),
+                root,
+                note,
+                issued_at: timestamp(issued_at)?,
             })
         },
         context,
@@ -693,6 +746,75 @@ impl Store for SqliteStore {
     ) -> Result<Vec<StoredAuditEvent>, StoreError> {
         self.vault_reads
             .with(|conn| audit_events(conn, tenant, query))
+    }
+
+    fn ledger_size(&self, tenant: &TenantId) -> Result<u64, StoreError> {
+        self.vault_reads
+            .with(|conn| super::ledger::size(conn, tenant.as_str()))
+    }
+
+    fn ledger_leaves(
+        &self,
+        tenant: &TenantId,
+        from: u64,
+        limit: u32,
+    ) -> Result<Vec<LedgerLeaf>, StoreError> {
+        let context = "reading ledger entries";
+        let from = i64::try_from(from).unwrap_or(i64::MAX);
+        let limit = limit.clamp(1, LEDGER_PAGE_MAX);
+        self.vault_reads.with(|conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT leaf_index, event, leaf_hash FROM audit_events
+                     WHERE tenant_id = ?1 AND leaf_index >= ?2
+                     ORDER BY leaf_index LIMIT ?3",
+                )
+                .map_err(StoreError::db(context))?;
+            let rows = statement
+                .query_map(params![tenant.as_str(), from, limit], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?.into_bytes(),
+                        row.get::<_, Vec<u8>>(2)?,
+                    ))
+                })
+                .map_err(StoreError::db(context))?;
+            collect(
+                rows,
+                |(index, entry, hash)| {
+                    let leaf_hash = <[u8; 32]>::try_from(hash.as_slice()).map_err(|_| {
+                        StoreError::Corrupt(format!("ledger leaf {index} has no 32-byte hash"))
+                    })?;
+                    Ok(LedgerLeaf {
+                        index: u64::try_from(index).unwrap_or_default(),
+                        entry,
+                        leaf_hash,
+                    })
+                },
+                context,
+            )
+        })
+    }
+
+    fn ledger_nodes(&self, tenant: &TenantId, nodes: &[NodeId]) -> Result<Vec<Hash>, StoreError> {
+        self.vault_reads.with(|conn| {
+            let source = super::ledger::SqlNodes {
+                conn,
+                tenant: tenant.as_str(),
+            };
+            nodes.iter().map(|id| source.node(*id)).collect()
+        })
+    }
+
+    fn checkpoints(&self, tenant: &TenantId) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        self.vault_reads
+            .with(|conn| checkpoints(conn, tenant, false))
+    }
+
+    fn latest_checkpoint(&self, tenant: &TenantId) -> Result<Option<StoredCheckpoint>, StoreError> {
+        self.vault_reads
+            .with(|conn| checkpoints(conn, tenant, true))
+            .map(|mut found| found.pop())
     }
 
     fn counts(&self, tenant: &TenantId) -> Result<TenantCounts, StoreError> {

@@ -5,7 +5,7 @@
 //! backend can reuse the same shape.
 
 /// The newest schema version of `vault.sqlite`.
-pub(crate) const VAULT_VERSION: i64 = 1;
+pub(crate) const VAULT_VERSION: i64 = 2;
 
 /// The newest schema version of `keyring.sqlite`.
 pub(crate) const KEYRING_VERSION: i64 = 1;
@@ -152,6 +152,75 @@ END;
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 BEGIN
     SELECT RAISE(ABORT, 'audit events are append-only');
+END;
+"#;
+
+/// Version 2 turns the audit trail into one Merkle log per tenant (RFC 6962 / RFC 9162).
+///
+/// Each audit row gains its leaf position in its tenant's log and its leaf hash, and its `event`
+/// column holds the canonical ledger entry (the exact bytes the leaf hash covers). Interior nodes
+/// of complete subtrees are kept in `ledger_nodes` so that roots and proofs take O(log n) reads;
+/// signed checkpoints are kept for good in `ledger_checkpoints`. Rows written by version 1 are
+/// re-encoded and hashed by the migration ([`super::ledger::backfill`]) before the triggers that
+/// forbid changes are put back.
+pub(crate) const VAULT_V2: &str = r#"
+DROP TRIGGER audit_events_no_update;
+DROP TRIGGER audit_events_no_delete;
+
+ALTER TABLE audit_events ADD COLUMN leaf_index INTEGER;
+ALTER TABLE audit_events ADD COLUMN leaf_hash BLOB;
+
+CREATE TABLE ledger_nodes (
+    tenant_id   TEXT NOT NULL,
+    level       INTEGER NOT NULL CHECK (level >= 1),
+    idx         INTEGER NOT NULL,
+    hash        BLOB NOT NULL,
+    PRIMARY KEY (tenant_id, level, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE ledger_checkpoints (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id   TEXT NOT NULL,
+    tree_size   INTEGER NOT NULL,
+    root_hash   BLOB NOT NULL,
+    note        TEXT NOT NULL,
+    issued_at   INTEGER NOT NULL
+);
+CREATE INDEX ledger_checkpoints_by_tenant ON ledger_checkpoints (tenant_id, seq);
+
+CREATE TRIGGER ledger_nodes_no_update BEFORE UPDATE ON ledger_nodes
+BEGIN
+    SELECT RAISE(ABORT, 'ledger nodes are append-only');
+END;
+CREATE TRIGGER ledger_nodes_no_delete BEFORE DELETE ON ledger_nodes
+BEGIN
+    SELECT RAISE(ABORT, 'ledger nodes are append-only');
+END;
+CREATE TRIGGER ledger_checkpoints_no_update BEFORE UPDATE ON ledger_checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'checkpoints are kept as issued');
+END;
+CREATE TRIGGER ledger_checkpoints_no_delete BEFORE DELETE ON ledger_checkpoints
+BEGIN
+    SELECT RAISE(ABORT, 'checkpoints are kept as issued');
+END;
+"#;
+
+/// Runs after [`VAULT_V2`]'s backfill: every audit row now has its leaf, and none may change.
+pub(crate) const VAULT_V2_SEAL: &str = r#"
+CREATE UNIQUE INDEX audit_by_leaf ON audit_events (tenant_id, leaf_index);
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit events are append-only');
+END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit events are append-only');
+END;
+CREATE TRIGGER audit_events_have_leaves BEFORE INSERT ON audit_events
+WHEN NEW.leaf_index IS NULL OR NEW.leaf_hash IS NULL
+BEGIN
+    SELECT RAISE(ABORT, 'audit events are ledger leaves');
 END;
 "#;
 

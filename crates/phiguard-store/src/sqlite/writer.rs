@@ -15,6 +15,7 @@ use tokio::sync::oneshot;
 use crate::StoreError;
 use crate::change::{Change, Receipt};
 use crate::sqlite::convert::micros;
+use crate::sqlite::ledger::Logs;
 
 /// Lists of changes committed together at most.
 const MAX_GROUP: usize = 512;
@@ -49,6 +50,7 @@ pub(crate) fn spawn(conn: Connection) -> Result<mpsc::Sender<Job>, StoreError> {
 }
 
 fn run(mut conn: Connection, receiver: mpsc::Receiver<Job>) {
+    let mut logs = Logs::default();
     let mut next = receiver.recv().ok();
     while let Some(job) = next.take() {
         let first = match job {
@@ -75,7 +77,7 @@ fn run(mut conn: Connection, receiver: mpsc::Receiver<Job>) {
             }
         }
 
-        let results = commit_group(&mut conn, &group);
+        let results = commit_group(&mut conn, &mut logs, &group);
         for (job, result) in group.into_iter().zip(results) {
             // A caller that gave up waiting is no reason to stop the writer.
             let _ = job.reply.send(result);
@@ -87,7 +89,11 @@ fn run(mut conn: Connection, receiver: mpsc::Receiver<Job>) {
     }
 }
 
-fn commit_group(conn: &mut Connection, group: &[Apply]) -> Vec<Result<Receipt, StoreError>> {
+fn commit_group(
+    conn: &mut Connection,
+    logs: &mut Logs,
+    group: &[Apply],
+) -> Vec<Result<Receipt, StoreError>> {
     let failed_all = |e: &rusqlite::Error| {
         group
             .iter()
@@ -108,9 +114,9 @@ fn commit_group(conn: &mut Connection, group: &[Apply]) -> Vec<Result<Receipt, S
     let mut results = Vec::with_capacity(group.len());
     for job in group {
         // Each list gets its own savepoint; dropping a savepoint without committing rolls
-        // back that list alone.
+        // back that list alone, and its ledger appends with it.
         let outcome = match tx.savepoint() {
-            Ok(mut savepoint) => apply_all(&savepoint, &job.changes).and_then(|receipt| {
+            Ok(mut savepoint) => apply_all(&savepoint, logs, &job.changes).and_then(|receipt| {
                 savepoint.set_drop_behavior(rusqlite::DropBehavior::Commit);
                 savepoint
                     .commit()
@@ -119,12 +125,18 @@ fn commit_group(conn: &mut Connection, group: &[Apply]) -> Vec<Result<Receipt, S
             }),
             Err(e) => Err(StoreError::db("opening a savepoint")(e)),
         };
+        match outcome {
+            Ok(_) => logs.release_savepoint(),
+            Err(_) => logs.roll_back_savepoint(),
+        }
         results.push(outcome);
     }
 
     if let Err(e) = tx.commit() {
+        logs.roll_back_transaction();
         return failed_all(&e);
     }
+    logs.commit_transaction();
     results
 }
 
@@ -149,11 +161,16 @@ fn conflict_or(
     }
 }
 
-fn apply_all(conn: &Connection, changes: &[Change]) -> Result<Receipt, StoreError> {
+fn apply_all(
+    conn: &Connection,
+    logs: &mut Logs,
+    changes: &[Change],
+) -> Result<Receipt, StoreError> {
     let mut receipt = Receipt::default();
     for change in changes {
-        if let Some(seq) = apply(conn, change)? {
+        if let Some((seq, leaf)) = apply(conn, logs, change)? {
             receipt.audit_seqs.push(seq);
+            receipt.ledger_leaves.push(leaf);
         }
     }
     Ok(receipt)
@@ -178,7 +195,12 @@ fn bump_config_version(conn: &Connection, tenant: &str) -> Result<(), StoreError
         .and_then(|changed| require_one(changed, "the tenant"))
 }
 
-fn apply(conn: &Connection, change: &Change) -> Result<Option<u64>, StoreError> {
+/// Applies one change; an audit event returns its sequence number and leaf index.
+fn apply(
+    conn: &Connection,
+    logs: &mut Logs,
+    change: &Change,
+) -> Result<Option<(u64, u64)>, StoreError> {
     match change {
         Change::InsertTenant(t) => {
             conn.prepare_cached(
@@ -385,27 +407,24 @@ fn apply(conn: &Connection, change: &Change) -> Result<Option<u64>, StoreError> 
             .map_err(StoreError::db("granting break-glass access"))?;
         }
         Change::Audit(event) => {
-            let body = json(event)?;
+            let (seq, index) = logs.append(conn, event)?;
+            return Ok(Some((seq, index)));
+        }
+        Change::PutCheckpoint(checkpoint) => {
             conn.prepare_cached(
-                "INSERT INTO audit_events (tenant_id, time, actor_id, action, subject_id,
-                                           record_id, outcome, event)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO ledger_checkpoints (tenant_id, tree_size, root_hash, note, issued_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )
             .and_then(|mut s| {
                 s.execute(params![
-                    event.tenant.as_str(),
-                    micros(event.time),
-                    event.actor.as_str(),
-                    event.action.as_str(),
-                    event.subject.as_ref().map(|s| s.as_str()),
-                    event.record.as_ref().map(|r| r.as_str()),
-                    event.outcome.as_str(),
-                    body,
+                    checkpoint.tenant.as_str(),
+                    i64::try_from(checkpoint.size).unwrap_or(i64::MAX),
+                    checkpoint.root.as_slice(),
+                    checkpoint.note,
+                    micros(checkpoint.issued_at),
                 ])
             })
-            .map_err(StoreError::db("appending an audit event"))?;
-            let seq = u64::try_from(conn.last_insert_rowid()).unwrap_or_default();
-            return Ok(Some(seq));
+            .map_err(StoreError::db("keeping a checkpoint"))?;
         }
     }
     Ok(None)
