@@ -24,6 +24,13 @@ pub struct VaultConfig {
     pub max_search_hits: u32,
     /// The most records one list request returns (200).
     pub max_page_size: u32,
+    /// The name of this deployment in checkpoint origins, `<deployment>/phiguard/<tenant>`
+    /// ("phiguard.local"). Set it to the host name auditors know the service by; changing it
+    /// later starts new origins, so verifiers need the new verifier keys.
+    pub ledger_deployment: String,
+    /// How often `phiguard serve` signs a checkpoint of every log that has grown, in seconds
+    /// (60). Zero turns the periodic checkpoints off (checkpoints on request still work).
+    pub checkpoint_interval_seconds: u64,
 }
 
 impl Default for VaultConfig {
@@ -37,6 +44,8 @@ impl Default for VaultConfig {
             break_glass_reason_max_chars: 500,
             max_search_hits: 100,
             max_page_size: 200,
+            ledger_deployment: "phiguard.local".into(),
+            checkpoint_interval_seconds: 60,
         }
     }
 }

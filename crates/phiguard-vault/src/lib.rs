@@ -55,6 +55,7 @@ mod config;
 mod error;
 mod import;
 mod keys;
+mod ledger;
 mod policies;
 mod record_types;
 mod records;
@@ -73,6 +74,7 @@ pub use config::VaultConfig;
 pub use error::{CredentialProblem, VaultError};
 pub use import::{ImportFormat, ImportProgress, ImportSummary, NoProgress};
 pub use keys::RotationReport;
+pub use ledger::{CheckpointView, DisclosureAccounting, LEDGER_KEY_FILE, ProvenEntry};
 pub use record_types::RecordTypeInfo;
 pub use records::{DisposalReport, NewRecord, RecordSummary, RecordView, SearchHit, SearchQuery};
 
@@ -95,6 +97,7 @@ pub struct Vault {
     policies: policies::PolicyCache,
     principals: auth::PrincipalCache,
     record_types: record_types::RecordTypeCache,
+    ledger: ledger::LedgerKeys,
     config: VaultConfig,
 }
 
@@ -114,6 +117,7 @@ impl Vault {
     ) -> Result<(Self, Option<BearerToken>), VaultError> {
         create_private_dir(dir)?;
         let (root, _created) = RootKey::load_or_create(&dir.join(ROOT_KEY_FILE))?;
+        let ledger = ledger::LedgerKeys::load_or_create(dir, &config.ledger_deployment)?;
         let sqlite = Arc::new(SqliteStore::open(dir)?);
         let store: Arc<dyn Store> = sqlite.clone();
 
@@ -126,6 +130,7 @@ impl Vault {
             policies: policies::PolicyCache::new(engine),
             principals: auth::PrincipalCache::default(),
             record_types: record_types::RecordTypeCache::default(),
+            ledger,
             store,
             sqlite: Some(sqlite),
             config,

@@ -165,11 +165,14 @@ pub(crate) fn keep_plans_stable(conn: &Connection) -> Result<(), StoreError> {
     .map_err(StoreError::db("configuring the query planner"))
 }
 
+/// A migration's data step, run inside its transaction.
+pub(crate) type DataStep = fn(&Connection) -> Result<(), StoreError>;
+
 /// One step of a file's schema history: SQL, then optionally a data step and more SQL, all in
 /// one transaction with the version bump.
 pub(crate) struct Migration {
     pub(crate) sql: &'static str,
-    pub(crate) data: Option<fn(&Connection) -> Result<(), StoreError>>,
+    pub(crate) data: Option<DataStep>,
     pub(crate) after: &'static str,
 }
 
