@@ -9,20 +9,25 @@
 #   2. installs Semgrep from PyPI into target/scanbench/semgrep-venv if it is missing;
 #   3. counts the files and bytes phiguard scan reads (its extensions, no hidden paths, no
 #      .d.ts, at most 2 MiB each), which is the work both tools are credited with;
-#   4. runs each tool once untimed to collect findings (JSON in the results directory), then
-#      times both with hyperfine (or /usr/bin/time when hyperfine is absent);
+#   4. times both with hyperfine (or /usr/bin/time when hyperfine is absent), after one untimed
+#      phiguard run that warms the page cache; each run writes its JSON report, which gives
+#      the findings;
 #   5. prints a table: tool, wall seconds, CPU seconds, files/s, MB/s, findings, ratio.
 #
 # Semgrep runs offline with bench/semgrep/phi-rules.yml, `--metrics=off`, no version check,
 # `--x-ignore-semgrepignore-files` (its built-in ignore list would drop test and vendor
-# directories that phiguard scans) and `--max-target-bytes 2097152` (phiguard's default
-# limit). Trees without a .git directory are walked in full by both tools.
+# directories that phiguard scans), `--exclude='.*'` (phiguard skips hidden files and
+# directories) and `--max-target-bytes 2097152` (phiguard's default limit). Trees without a
+# .git directory are walked in full by both tools; .gitignore applies only inside a git work
+# tree.
 #
 # Settings (environment):
 #   JOBS=2           worker threads for phiguard (--threads) and Semgrep (--jobs)
 #   RUNS=5           timed runs of phiguard scan per tree
 #   SEMGREP_RUNS=3   timed runs of Semgrep per tree
-#   RESULTS=DIR      where JSON reports and timings go (default target/scanbench/results/DATE)
+#   RESULTS=DIR      where JSON reports and timings go (default target/scanbench/results/DATE);
+#                    trees measured before into the same DIR stay in its table, so a slow
+#                    tree can be measured with fewer Semgrep runs in a second invocation
 #
 # The trees (none of them is committed). With network access, a shallow clone does it:
 #   git clone --depth 1 https://github.com/Shopify/dawn /tmp/trees/dawn
@@ -43,7 +48,9 @@
 #       /tmp/trees/terraform/terraform-aws-rds
 #   bench/extract-tree.sh $m/terraform-aws-modules+terraform-aws-elasticache/repo \
 #       /tmp/trees/terraform/terraform-aws-elasticache
-#   scripts/bench-scan.sh /tmp/trees/commerce /tmp/trees/dawn /tmp/trees/terraform
+#   r=target/scanbench/results/final
+#   RESULTS=$r SEMGREP_RUNS=1 scripts/bench-scan.sh /tmp/trees/commerce
+#   RESULTS=$r scripts/bench-scan.sh /tmp/trees/dawn /tmp/trees/terraform
 # The commits measured are listed in BENCHMARKS.md.
 set -eu
 
@@ -92,7 +99,7 @@ phiguard_cmd() {
 semgrep_cmd() {
     printf '%s scan --metrics=off --disable-version-check --quiet --jobs %s --config %s %s %s' \
         "$semgrep" "$jobs" "$rules" \
-        "--x-ignore-semgrepignore-files --max-target-bytes 2097152 --json" \
+        "--x-ignore-semgrepignore-files --exclude='.*' --max-target-bytes 2097152 --json" \
         "-o $2 $1"
 }
 
@@ -107,15 +114,21 @@ count_tree() {
         | awk '{ files += 1; bytes += $1 } END { printf "%d %d\n", files, bytes }'
 }
 
-# Times COMMAND RUNS times into FILE (hyperfine JSON, or the same shape from /usr/bin/time).
+# Times COMMAND RUNS times, after WARMUP untimed runs, into FILE (hyperfine JSON, or the same
+# shape from /usr/bin/time).
 time_command() {
     name=$1
     count=$2
     file=$3
     command=$4
+    warmup=$5
     if command -v hyperfine >/dev/null 2>&1; then
-        hyperfine --style basic --runs "$count" --export-json "$file" -n "$name" "$command" >&2
+        hyperfine --style basic --warmup "$warmup" --runs "$count" --export-json "$file" \
+            -n "$name" "$command" >&2
         return
+    fi
+    if [ "$warmup" -gt 0 ]; then
+        sh -c "$command"
     fi
     timings="$file.times"
     : >"$timings"
@@ -137,22 +150,26 @@ json.dump({"results": [{
 EOF
 }
 
-printf '%s\n' "tree files bytes" >"$results/trees.txt"
+# Trees measured earlier into the same RESULTS directory stay in its table.
+touch "$results/trees.txt"
 for tree in "$@"; do
+    tree=$(cd "$tree" && pwd)
     name=$(basename "$tree")
     dir="$results/$name"
     mkdir -p "$dir"
     counts=$(count_tree "$tree")
-    echo "$name $counts" >>"$results/trees.txt"
+    grep -v "^$name " "$results/trees.txt" >"$results/trees.tmp" || true
+    echo "$name $counts" >>"$results/trees.tmp"
+    mv "$results/trees.tmp" "$results/trees.txt"
     echo "== $name: ${counts% *} files, ${counts#* } bytes" >&2
 
-    echo "== $name: untimed runs for findings (and a warm page cache)" >&2
-    sh -c "$(phiguard_cmd "$tree" "$dir/phiguard.json")"
-    sh -c "$(semgrep_cmd "$tree" "$dir/semgrep.json")"
-
-    time_command phiguard "$runs" "$dir/phiguard-time.json" "$(phiguard_cmd "$tree" /dev/null)"
+    echo "$name: $(uptime)" >>"$results/load.txt"
+    # Every timed run writes its report (the last one is kept); phiguard's warm-up run, which
+    # is not timed, warms the page cache for both tools.
+    time_command phiguard "$runs" "$dir/phiguard-time.json" \
+        "$(phiguard_cmd "$tree" "$dir/phiguard.json")" 1
     time_command semgrep "$semgrep_runs" "$dir/semgrep-time.json" \
-        "$(semgrep_cmd "$tree" /dev/null)"
+        "$(semgrep_cmd "$tree" "$dir/semgrep.json")" 0
 done
 
 {
@@ -167,8 +184,10 @@ import json, os, sys
 from collections import Counter
 
 results = sys.argv[1]
-trees = [line.split() for line in open(os.path.join(results, "trees.txt")).read().splitlines()[1:]]
+trees = [line.split() for line in open(os.path.join(results, "trees.txt")).read().splitlines()]
 print(open(os.path.join(results, "context.txt")).read())
+print("load before each tree's runs:")
+print(open(os.path.join(results, "load.txt")).read())
 header = (f"| {'tree':<12} | {'tool':<8} | {'files':>6} | {'MB':>6} | {'wall s':>14} | "
           f"{'CPU s':>7} | {'files/s':>8} | {'MB/s':>6} | {'findings':>8} | {'ratio':>6} |")
 print(header)
