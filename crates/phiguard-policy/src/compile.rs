@@ -147,6 +147,7 @@ impl PolicyEngine {
             if !seen.insert(id.clone()) {
                 return Err(PolicyError::DuplicatePolicy { policy: id });
             }
+            check_nesting(&id, &policy.text)?;
             let parsed = Policy::parse(Some(PolicyId::new(&id)), &policy.text).map_err(|e| {
                 PolicyError::Syntax {
                     policy: id.clone(),
@@ -678,5 +679,89 @@ mod tests {
             )
             .is_allowed()
         );
+    }
+}
+
+/// The deepest nesting of brackets a tenant policy may use.
+pub(crate) const MAX_POLICY_NESTING: usize = 32;
+
+/// Refuses a policy whose brackets nest deeper than [`MAX_POLICY_NESTING`].
+///
+/// Cedar's parser recurses once per level, so a few hundred nested parentheses in a
+/// half-kilobyte policy would exhaust a server thread's stack and abort the process for every
+/// tenant. No policy a person writes needs more than a handful of levels. Brackets inside string
+/// literals and `//` comments do not count.
+fn check_nesting(id: &str, text: &str) -> Result<(), PolicyError> {
+    let mut depth = 0usize;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_POLICY_NESTING {
+                    return Err(PolicyError::TooDeep {
+                        policy: id.to_owned(),
+                        max: MAX_POLICY_NESTING,
+                    });
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod nesting_tests {
+    use super::*;
+
+    #[test]
+    fn deep_brackets_are_refused_before_cedar_parses_them() {
+        let deep = format!(
+            "permit (principal, action, resource) when {{ {}true{} }};",
+            "(".repeat(200),
+            ")".repeat(200)
+        );
+        assert!(matches!(
+            check_nesting("tenant/deep", &deep),
+            Err(PolicyError::TooDeep {
+                max: MAX_POLICY_NESTING,
+                ..
+            })
+        ));
+        let lists = format!(
+            "permit (principal, action, resource) when {{ {}1{} }};",
+            "[".repeat(40),
+            "]".repeat(40)
+        );
+        assert!(check_nesting("tenant/lists", &lists).is_err());
+
+        let ordinary = r#"permit (principal, action, resource)
+            when { (context.purpose == "TREAT") && ["a(", "b"].contains("b") }; // ((((("#;
+        assert!(check_nesting("tenant/ordinary", ordinary).is_ok());
+        let quoted = format!(
+            "permit (principal, action, resource) when {{ \"{}\" == \"x\" }};",
+            "(".repeat(500)
+        );
+        assert!(check_nesting("tenant/quoted", &quoted).is_ok());
     }
 }

@@ -48,6 +48,15 @@ pub enum PolicyError {
         policy: String,
     },
 
+    /// The policy nests brackets deeper than phiguard accepts.
+    #[error("policy `{policy}` nests brackets more than {max} levels deep; simplify it")]
+    TooDeep {
+        /// The namespaced policy id.
+        policy: String,
+        /// The deepest nesting accepted.
+        max: usize,
+    },
+
     /// The text is not exactly one static Cedar policy.
     #[error("policy `{policy}` is not one valid Cedar policy: {message}")]
     Syntax {

@@ -172,6 +172,43 @@ mod tests {
     }
 
     #[test]
+    fn no_tenant_policy_reaches_past_a_restriction_without_break_glass() {
+        let world = World::new();
+        let policies = world.policies(&[(
+            "admin-reads-all",
+            r#"@clear("*")
+permit (
+  principal in Phiguard::Role::"tenant_admin",
+  action in [Phiguard::Action::"read_record", Phiguard::Action::"list_records"],
+  resource
+);"#,
+        )]);
+        let admin = world.actor(&["tenant_admin"], ActorKind::User);
+        let read = |restricted| {
+            decide(
+                &policies,
+                &admin,
+                Action::ReadRecord,
+                world.record(&world.home, restricted),
+                PurposeOfUse::Hoperat,
+                false,
+            )
+        };
+
+        assert!(read(false).is_allowed(), "the tenant's own grant applies");
+        let refused = read(true);
+        assert!(!refused.is_allowed());
+        assert!(
+            refused
+                .policies
+                .iter()
+                .any(|p| p == "global/restriction-holds"),
+            "{:?}",
+            refused.policies
+        );
+    }
+
+    #[test]
     fn policies_are_kept_for_the_actions_and_roles_their_scope_admits() {
         let world = World::new();
         let policies = world.policies(&[]);
@@ -189,6 +226,7 @@ mod tests {
             [
                 "global/break-glass-treatment",
                 "global/clinician-treatment",
+                "global/restriction-holds",
                 "global/tenant-wall",
             ]
         );

@@ -25,6 +25,10 @@ pub enum StoreError {
     /// A row that must be unique already exists.
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// A key change was prepared under a key version that a rotation retired meanwhile; prepare
+    /// it again under the current version.
+    #[error("{0} was retired by a key rotation while the change was prepared")]
+    Retired(&'static str),
     /// A change refers to a row that does not exist.
     #[error("{0} does not exist")]
     Missing(&'static str),

@@ -541,6 +541,26 @@ async fn rewrapping_is_compare_and_swap_and_old_keys_die_when_unused() {
             .is_empty()
     );
 
+    // A subject key wrapped under v1 before the rotation finished arrives too late: it is
+    // refused rather than stored under a key that no longer exists, and nothing of its list
+    // is kept.
+    assert!(matches!(
+        store.apply_keys(vec![
+            KeyChange::InsertSubjectKey(subject_key(3, 2)),
+            KeyChange::InsertSubjectKey(subject_key(4, 1)),
+        ]),
+        Err(StoreError::Retired(_))
+    ));
+    assert!(
+        store
+            .subject_key(&north, &SubjectId::from_random([3; 16]))
+            .unwrap()
+            .is_none()
+    );
+    store
+        .apply_keys(vec![KeyChange::InsertSubjectKey(subject_key(4, 2))])
+        .unwrap();
+
     let s = SubjectId::from_random([1; 16]);
     store
         .apply_keys(vec![KeyChange::DestroySubjectKey {

@@ -232,7 +232,20 @@ impl Vault {
             Resource::Tenant(tenant),
         );
         let checked = decided.and_then(|_| check_actor(caller, &spec));
-        if let Err(e) = checked {
+        let existing = match checked {
+            Ok(()) => self.store().actor(tenant, &spec.id)?,
+            Err(e) => {
+                return Err(self
+                    .refuse(caller, AuditAction::PutActor, None, None, e)
+                    .await);
+            }
+        };
+        let within_reach =
+            check_operator_reach(caller, tenant, &spec.roles).and_then(|()| match &existing {
+                Some(actor) => check_operator_reach(caller, tenant, &actor.roles),
+                None => Ok(()),
+            });
+        if let Err(e) = within_reach {
             return Err(self
                 .refuse(caller, AuditAction::PutActor, None, None, e)
                 .await);
@@ -245,10 +258,7 @@ impl Vault {
         }
 
         let now = Timestamp::now();
-        let created_at = self
-            .store()
-            .actor(tenant, &spec.id)?
-            .map_or(now, |a| a.created_at);
+        let created_at = existing.map_or(now, |a| a.created_at);
         let display_name = if spec.display_name.is_empty() {
             spec.id.to_string()
         } else {
@@ -335,6 +345,11 @@ impl Vault {
                 .refuse(caller, AuditAction::IssueCredential, None, None, e)
                 .await);
         };
+        if let Err(e) = check_operator_reach(caller, tenant, &holder.roles) {
+            return Err(self
+                .refuse(caller, AuditAction::IssueCredential, None, None, e)
+                .await);
+        }
 
         let lifetime = match lifetime {
             Some(lifetime) => lifetime,
@@ -565,6 +580,31 @@ fn check_tenant_fields(name: &str, time_zone: Option<&str>) -> Result<(), VaultE
         })?;
     }
     Ok(())
+}
+
+/// Keeps the platform operator to bootstrapping a tenant's administrators.
+///
+/// Policy lets the operator manage actors of other tenants so that a new tenant can be given its
+/// first administrator. Without this check the same permission would let the operator create a
+/// clinician in any tenant, or hand itself a clinician's credential, and read PHI the design
+/// keeps from it. Across tenants, an actor the operator creates, changes or issues a credential
+/// for must hold no role but `tenant_admin` (which discloses no PHI).
+fn check_operator_reach(
+    caller: &Caller,
+    tenant: &TenantId,
+    roles: &[Role],
+) -> Result<(), VaultError> {
+    if caller.tenant() == tenant {
+        return Ok(());
+    }
+    if roles.iter().all(|r| r.as_str() == Role::TENANT_ADMIN) {
+        Ok(())
+    } else {
+        // Across tenants the operator may manage tenant administrators only.
+        Err(VaultError::Forbidden {
+            action: "manage_actors",
+        })
+    }
 }
 
 fn check_actor(caller: &Caller, spec: &ActorSpec) -> Result<(), VaultError> {

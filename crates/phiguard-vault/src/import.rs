@@ -8,7 +8,7 @@ use phiguard_core::{AuditAction, Decision, Outcome, SubjectId, TenantId, Timesta
 use phiguard_crypto::{SecretKey, new_record_id, new_subject_id};
 use phiguard_policy::{Action, Resource};
 use phiguard_records::{SearchTerm, fhir, shopify};
-use phiguard_store::{Change, KeyChange, Record, Subject};
+use phiguard_store::{Change, Record, Subject};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -152,6 +152,50 @@ impl Vault {
         Ok(summary)
     }
 
+    /// Replacing a stored record overwrites what clinicians rely on, so only a caller who may
+    /// read that record in full (every category in clear) may do it; phiguard's own import job
+    /// (the command line) may too. Others — a storefront re-sending an order, say — are refused
+    /// and the stored record stays as it was.
+    fn check_may_replace(
+        &self,
+        caller: &Caller,
+        previous: &Record,
+        restricted: bool,
+    ) -> Result<(), VaultError> {
+        if caller.authenticated().is_none() {
+            return Ok(());
+        }
+
+        let resource = Resource::Record {
+            tenant: &previous.tenant,
+            subject: &previous.subject,
+            record: &previous.id,
+            record_type: &previous.record_type,
+            restricted,
+        };
+        let decision = self.decide(
+            caller,
+            &previous.tenant,
+            Action::ReadRecord,
+            resource,
+            false,
+        )?;
+        let sees_everything = decision.is_allowed()
+            && decision
+                .disclosures
+                .iter()
+                .all(|(_, level)| level == phiguard_core::Disclosure::Clear);
+        if sees_everything {
+            Ok(())
+        } else {
+            Err(VaultError::Conflict(
+                "the input would replace a record stored earlier, and only an actor who may \
+                 read that record in full may replace it"
+                    .into(),
+            ))
+        }
+    }
+
     async fn store_planned(
         &self,
         caller: &Caller,
@@ -164,7 +208,6 @@ impl Vault {
         let total: u64 = planned.iter().map(|p| p.records.len() as u64).sum();
         let now = Timestamp::now();
 
-        let mut key_changes: Vec<KeyChange> = Vec::new();
         let mut changes: Vec<Change> = Vec::new();
         let mut batch_subjects: HashMap<[u8; 16], SubjectId> = HashMap::new();
         let mut new_keys: HashMap<SubjectId, SecretKey> = HashMap::new();
@@ -199,9 +242,7 @@ impl Vault {
                 }
                 None => {
                     let id = new_subject_id()?;
-                    let (key, change) = self.keys.new_subject_key(self.store(), tenant, &id)?;
-                    key_changes.push(change);
-                    new_keys.insert(id.clone(), key);
+                    new_keys.insert(id.clone(), SecretKey::generate()?);
                     changes.push(Change::InsertSubject(Subject {
                         tenant: tenant.clone(),
                         id: id.clone(),
@@ -261,6 +302,7 @@ impl Vault {
                 };
                 let (record_id, created_at, audit_action) = match previous {
                     Some(previous) if previous.subject == subject_id => {
+                        self.check_may_replace(caller, &previous, restricted)?;
                         summary.records_updated += 1;
                         (previous.id, previous.created_at, AuditAction::UpdateRecord)
                     }
@@ -320,8 +362,9 @@ impl Vault {
 
         progress.committing();
         // Keys first: should the data commit fail, unused keys remain, never keyless records.
-        if !key_changes.is_empty() {
-            self.store().apply_keys(key_changes)?;
+        if !new_keys.is_empty() {
+            let keys: Vec<(&SubjectId, &SecretKey)> = new_keys.iter().collect();
+            self.keys.store_subject_keys(self.store(), tenant, &keys)?;
         }
         self.store().submit(changes).await?;
         Ok(())

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 use phiguard_core::{SubjectId, TenantId, Timestamp};
 use phiguard_crypto::{Aad, BlindIndexKey, KeyMaterial, RootKey, SecretKey};
-use phiguard_store::{KeyChange, Store, WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey};
+use phiguard_store::{
+    KeyChange, Store, StoreError, WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
+};
 
 use crate::VaultError;
 
@@ -152,31 +154,48 @@ impl Keychain {
         Ok(key)
     }
 
-    /// A fresh subject key and the keyring change that stores it, wrapped under the current
-    /// tenant key.
-    pub(crate) fn new_subject_key(
+    /// Stores fresh subject keys, each wrapped under the tenant's current key.
+    ///
+    /// A rotation (in this process or another) can retire the tenant key version between
+    /// reading it and committing; the keyring refuses a subject key wrapped under a retired
+    /// version, and the keys are then wrapped again under the new current version. The subject
+    /// keys themselves never change, so anything already sealed with them stays valid.
+    pub(crate) fn store_subject_keys(
         &self,
         store: &dyn Store,
         tenant: &TenantId,
-        subject: &SubjectId,
-    ) -> Result<(SecretKey, KeyChange), VaultError> {
-        let (tenant_key_version, tenant_key) = self.current_tenant_key(store, tenant)?;
-        let key = SecretKey::generate()?;
-        let aad = Aad::SubjectKey {
-            tenant,
-            subject,
-            subject_key_version: SUBJECT_KEY_VERSION,
-            tenant_key_version,
-        };
-        let wrapped = tenant_key.wrap(key.material(), &aad)?;
-        let change = KeyChange::InsertSubjectKey(WrappedSubjectKey {
-            tenant: tenant.clone(),
-            subject: subject.clone(),
-            version: SUBJECT_KEY_VERSION,
-            tenant_key_version,
-            wrapped,
-        });
-        Ok((key, change))
+        keys: &[(&SubjectId, &SecretKey)],
+    ) -> Result<(), VaultError> {
+        const ATTEMPTS: usize = 5;
+
+        for attempt in 1..=ATTEMPTS {
+            let (tenant_key_version, tenant_key) = self.current_tenant_key(store, tenant)?;
+            let mut changes = Vec::with_capacity(keys.len());
+            for (subject, key) in keys {
+                let aad = Aad::SubjectKey {
+                    tenant,
+                    subject,
+                    subject_key_version: SUBJECT_KEY_VERSION,
+                    tenant_key_version,
+                };
+                changes.push(KeyChange::InsertSubjectKey(WrappedSubjectKey {
+                    tenant: tenant.clone(),
+                    subject: (*subject).clone(),
+                    version: SUBJECT_KEY_VERSION,
+                    tenant_key_version,
+                    wrapped: tenant_key.wrap(key.material(), &aad)?,
+                }));
+            }
+            match store.apply_keys(changes) {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Retired(_)) if attempt < ATTEMPTS => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(VaultError::internal(
+            "storing subject keys",
+            "the tenant key kept being rotated",
+        ))
     }
 
     /// A subject's key, or `None` if it was destroyed (the subject was disposed of).

@@ -271,9 +271,9 @@ impl Vault {
         };
 
         let record_id = new_record_id()?;
-        let (key, key_change) = match &subject {
+        let (key, new_key) = match &subject {
             Some(_) => match self.keys.subject_key(self.store(), tenant, &subject_id)? {
-                Some((_, key)) => (key, None),
+                Some((_, key)) => (key, false),
                 None => {
                     let e = VaultError::NotFound("the subject");
                     return Err(self
@@ -281,12 +281,7 @@ impl Vault {
                         .await);
                 }
             },
-            None => {
-                let (key, change) = self
-                    .keys
-                    .new_subject_key(self.store(), tenant, &subject_id)?;
-                (key, Some(change))
-            }
+            None => (SecretKey::generate()?, true),
         };
         let sealed = match self.seal(
             tenant,
@@ -304,8 +299,9 @@ impl Vault {
             }
         };
 
-        if let Some(change) = key_change {
-            self.store().apply_keys(vec![change])?;
+        if new_key {
+            self.keys
+                .store_subject_keys(self.store(), tenant, &[(&subject_id, &key)])?;
         }
         let now = Timestamp::now();
         let record = Record {

@@ -52,21 +52,30 @@ pub(crate) fn apply(
                 .map_err(StoreError::db("storing an index key"))?;
             }
             KeyChange::InsertSubjectKey(key) => {
-                tx.prepare_cached(
-                    "INSERT INTO subject_keys (tenant_id, subject_id, version,
-                                               tenant_key_version, wrapped)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        key.tenant.as_str(),
-                        key.subject.as_str(),
-                        key.version,
-                        key.tenant_key_version,
-                        key.wrapped
-                    ])
-                })
-                .map_err(conflict("a key for this subject", "adding a subject key"))?;
+                // Only under a tenant key version that still exists: a rotation that committed
+                // since the key was wrapped may have retired it, and a subject key wrapped under
+                // a destroyed version could never be opened again.
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO subject_keys (tenant_id, subject_id, version,
+                                                   tenant_key_version, wrapped)
+                         SELECT ?1, ?2, ?3, ?4, ?5
+                         WHERE EXISTS (SELECT 1 FROM tenant_keys
+                                       WHERE tenant_id = ?1 AND version = ?4)",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            key.tenant.as_str(),
+                            key.subject.as_str(),
+                            key.version,
+                            key.tenant_key_version,
+                            key.wrapped
+                        ])
+                    })
+                    .map_err(conflict("a key for this subject", "adding a subject key"))?;
+                if inserted == 0 {
+                    return Err(StoreError::Retired("the tenant key version"));
+                }
             }
             KeyChange::DestroySubjectKey { tenant, subject } => {
                 let destroyed = tx
