@@ -95,13 +95,17 @@ impl Logs {
     ) -> Result<(u64, u64), StoreError> {
         let tenant = &event.tenant;
         if !self.savepoint.contains_key(tenant) {
-            let current = match self
-                .transaction
-                .get(tenant)
-                .or_else(|| self.committed.get(tenant))
-            {
+            let current = match self.transaction.get(tenant) {
                 Some(frontier) => frontier.clone(),
-                None => load(conn, tenant.as_str())?,
+                // Another process (a command run beside `serve`) may have appended since the
+                // last commit: the cached frontier is trusted only while the log on disk still
+                // has its size, which this write transaction's lock keeps stable.
+                None => match self.committed.get(tenant) {
+                    Some(frontier) if frontier.size() == size(conn, tenant.as_str())? => {
+                        frontier.clone()
+                    }
+                    _ => load(conn, tenant.as_str())?,
+                },
             };
             self.savepoint.insert(tenant.clone(), current);
         }
