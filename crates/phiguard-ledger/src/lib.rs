@@ -22,6 +22,7 @@
 //! | [`tree`] | node positions, [`NodeSource`], [`Frontier`], [`root_at`], [`MemoryTree`] |
 //! | [`proof`] | inclusion and consistency proofs and their RFC 9162 verifiers |
 //! | [`entry`] | [`LedgerEntry`], the canonical versioned encoding of an audit event |
+//! | [`fhir`] | entries as FHIR R4 `AuditEvent` resources, with their proofs |
 //! | [`note`] | the C2SP signed-note envelope |
 //! | [`checkpoint`] | the C2SP tlog-checkpoint body and the origin convention |
 //! | [`signing`] | checkpoint keys: Ed25519, or ECDSA P-256 under `fips`; verifier keys |
@@ -68,6 +69,7 @@
 
 pub mod checkpoint;
 pub mod entry;
+pub mod fhir;
 pub mod hash;
 pub mod note;
 pub mod proof;
