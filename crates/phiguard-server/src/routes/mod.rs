@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod ledger;
 mod meta;
 mod records;
 
@@ -82,6 +83,28 @@ pub(crate) fn routes(config: &ServerConfig) -> Router<AppState> {
             get(audit::of_subject),
         )
         .route("/v1/tenants/{tenant}/audit-events", get(audit::of_tenant))
+        .route(
+            "/v1/tenants/{tenant}/subjects/{subject}/disclosures",
+            get(ledger::disclosures),
+        )
+        .route(
+            "/v1/tenants/{tenant}/ledger/checkpoint",
+            get(ledger::latest_checkpoint).post(ledger::issue_checkpoint),
+        )
+        .route(
+            "/v1/tenants/{tenant}/ledger/checkpoints",
+            get(ledger::checkpoints),
+        )
+        .route(
+            "/v1/tenants/{tenant}/ledger/proof/inclusion",
+            get(ledger::inclusion_proof),
+        )
+        .route(
+            "/v1/tenants/{tenant}/ledger/proof/consistency",
+            get(ledger::consistency_proof),
+        )
+        .route("/v1/tenants/{tenant}/ledger/entries", get(ledger::entries))
+        .route("/v1/tenants/{tenant}/ledger/key", get(ledger::verifier_key))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .merge(import)
 }
