@@ -12,6 +12,8 @@
 //! cargo run --release -p phiguard-bench -- --patients 200 --seconds 10
 //! ```
 
+mod ledger;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -72,6 +74,10 @@ struct Args {
     /// Print the results as JSON.
     #[arg(long)]
     json: bool,
+    /// Instead of reads, measure this many durable ledger appends through the store from
+    /// `--connections` concurrent writers, then inclusion proofs at the final size (0: off).
+    #[arg(long, default_value_t = 0)]
+    ledger_appends: u64,
 }
 
 struct Fixture {
@@ -108,6 +114,17 @@ fn main() -> anyhow::Result<()> {
         .data_dir
         .clone()
         .unwrap_or_else(|| temp.path().join("data"));
+
+    if args.ledger_appends > 0 {
+        let measured = server.block_on(ledger::run(&dir, args.ledger_appends, args.connections))?;
+        #[allow(clippy::print_stdout, reason = "the benchmark's result")]
+        let () = if args.json {
+            println!("{}", measured.to_json());
+        } else {
+            println!("{}", measured.to_text());
+        };
+        return Ok(());
+    }
     let started = Instant::now();
     let fixture = server.block_on(setup(&dir, &args))?;
     // Progress goes to standard error so that `--json` output stays clean.

@@ -64,6 +64,11 @@ enum Command {
     Keys(cmd::admin::KeysCommand),
     /// Print a tenant's audit events.
     Audit(cmd::admin::AuditArgs),
+    /// Prove: checkpoints, proofs, offline verification, auditor exports, monitoring.
+    #[command(subcommand)]
+    Ledger(cmd::ledger::LedgerCommand),
+    /// Print the accounting of disclosures of one subject (45 CFR 164.528), with proofs.
+    Disclosures(cmd::disclosures::DisclosuresArgs),
     /// Find PHI leaks in storefront code and infrastructure (JS/TS, Liquid, PHP, HTML,
     /// Terraform, Kubernetes, Magento env.php).
     Scan(phiguard_scan::ScanArgs),
@@ -131,6 +136,8 @@ fn main() -> ExitCode {
             Command::Import(args) => cmd::import::run(&config, args).await,
             Command::Keys(command) => cmd::admin::keys(&config, command).await,
             Command::Audit(args) => cmd::admin::audit(&config, args).await,
+            Command::Ledger(command) => cmd::ledger::run(&config, command).await,
+            Command::Disclosures(args) => cmd::disclosures::run(&config, args).await,
             Command::Scan(args) => Ok(phiguard_scan::run(&args)),
         }
     });

@@ -1,8 +1,12 @@
 //! One module per group of subcommands.
 
 pub(crate) mod admin;
+pub(crate) mod disclosures;
 pub(crate) mod import;
+pub(crate) mod ledger;
 pub(crate) mod serve;
+pub(crate) mod verify;
+pub(crate) mod watch;
 
 use phiguard_vault::Vault;
 

@@ -34,12 +34,16 @@ pub(crate) async fn run(mut config: Config, args: ServeArgs) -> Result<ExitCode,
         "vault opened"
     );
 
-    phiguard_server::serve(Arc::new(vault), config.server.clone(), shutdown_signal())
-        .await
-        .map_err(|e| match e {
-            phiguard_server::ServeError::Io { .. } => Failure::Internal(e.into()),
-            other => Failure::Input(other.into()),
-        })?;
+    let vault = Arc::new(vault);
+    let checkpoints = super::ledger::spawn_periodic_checkpoints(vault.clone());
+    let served = phiguard_server::serve(vault, config.server.clone(), shutdown_signal()).await;
+    if let Some(task) = checkpoints {
+        task.abort();
+    }
+    served.map_err(|e| match e {
+        phiguard_server::ServeError::Io { .. } => Failure::Internal(e.into()),
+        other => Failure::Input(other.into()),
+    })?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
