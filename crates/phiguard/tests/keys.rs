@@ -323,3 +323,71 @@ fn rotation_keeps_every_record_readable_and_destroys_old_key_versions() {
     assert_eq!(rotations[1]["actor_kind"], "user");
     assert_eq!(rotations[1]["request_id"], rotated.request_id());
 }
+
+#[test]
+fn rotations_racing_with_new_subjects_never_strand_a_subject_key() {
+    let workspace = Workspace::new();
+    let mut tenant = Tenant::create(&workspace, TENANT);
+    let server = workspace.serve();
+    tenant.add_actor(&server, "clinician", "user", &["clinician"]);
+
+    // New subjects from two threads while the administrator rotates over and over: each new
+    // subject key is wrapped under whatever version is current when it is committed.
+    let created: Vec<String> = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..40)
+                        .map(|_| {
+                            let created = server
+                                .post(&tenant.path("/records"))
+                                .bearer(tenant.token("clinician"))
+                                .purpose("TREAT")
+                                .json(&json!({"record_type": "fhir.Patient",
+                                              "document": fixtures::patient()}))
+                                .send();
+                            created.expect_status(201);
+                            created.json()["record_id"]
+                                .as_str()
+                                .expect("an id")
+                                .to_owned()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for _ in 0..12 {
+            server
+                .post(&tenant.path("/keys/rotate"))
+                .bearer(tenant.admin())
+                .purpose("HSYSADMIN")
+                .send()
+                .expect_status(200);
+        }
+        writers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a writer thread"))
+            .collect()
+    });
+
+    // With cold caches, every subject opens, and a further rotation still succeeds.
+    server.stop();
+    let server = workspace.serve();
+    for record in &created {
+        let view = read(&server, &tenant, record);
+        view.expect_status(200);
+        assert!(view.text().contains("999-12-3456"));
+    }
+    server
+        .post(&tenant.path("/keys/rotate"))
+        .bearer(tenant.admin())
+        .purpose("HSYSADMIN")
+        .send()
+        .expect_status(200);
+    let versions = tenant_key_versions(&workspace.data_dir());
+    assert_eq!(
+        versions.len(),
+        1,
+        "old versions were all retired: {versions:?}"
+    );
+}
