@@ -139,7 +139,7 @@ fn one_malformed_bundle_stops_the_whole_import_and_names_the_file() {
 #[test]
 fn serve_refuses_a_root_key_that_others_can_read() {
     let workspace = Workspace::new();
-    workspace.cli_ok(&["status"]);
+    workspace.cli_ok(&["tenants", "list"]);
     let key = workspace.data_dir().join("root.key");
     #[cfg(unix)]
     {
@@ -219,7 +219,7 @@ fn the_bootstrap_token_is_printed_on_the_first_start_only() {
 #[test]
 fn serve_refuses_plain_http_on_a_network_address_unless_overridden() {
     let workspace = Workspace::new();
-    workspace.cli_ok(&["status"]);
+    workspace.cli_ok(&["tenants", "list"]);
     let port = free_loopback_port().port();
 
     let refused = run_with_timeout(
@@ -250,4 +250,38 @@ fn serve_refuses_plain_http_on_a_network_address_unless_overridden() {
         .find(|line| line.contains("PLAIN HTTP"))
         .unwrap_or_else(|| panic!("no warning in the log:\n{log}"));
     assert!(warning.contains("WARN"), "logged as a warning: {warning}");
+}
+
+#[test]
+fn read_only_commands_never_create_a_vault_where_there_is_none() {
+    let workspace = Workspace::new();
+    for args in [
+        &["status"][..],
+        &["audit", "--tenant", TENANT],
+        &["policies", "global"],
+        &[
+            "disclosures",
+            "--tenant",
+            TENANT,
+            "--subject",
+            "sub_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ],
+        &["ledger", "checkpoint", "--tenant", TENANT],
+    ] {
+        let out = workspace.cli(args);
+        assert_eq!(out.code, Some(2), "{args:?} exits 2: {}", out.stderr);
+        assert!(
+            out.stderr.contains("no phiguard data directory"),
+            "{args:?} says why: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stdout.contains("phg_"),
+            "{args:?} printed a credential"
+        );
+        assert!(
+            !workspace.data_dir().exists(),
+            "{args:?} created a data directory"
+        );
+    }
 }

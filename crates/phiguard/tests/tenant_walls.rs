@@ -238,7 +238,7 @@ fn a_credential_of_one_tenant_reaches_nothing_of_another_through_the_api() {
 #[test]
 fn the_bootstrap_operator_cannot_read_tenant_data() {
     let workspace = Workspace::new();
-    let operator = token_in(&workspace.cli_ok(&["status"]));
+    let operator = token_in(&workspace.cli_ok(&["tenants", "list"]));
     let mut tenant = Tenant::create(&workspace, A);
     let server = workspace.serve();
     tenant.add_actor(&server, "clinician", "user", &["clinician"]);

@@ -36,7 +36,7 @@ fn certificate(workspace: &Workspace) -> Certificate {
 
 /// Serves TLS with the certificate given through `PHIGUARD_SERVER__TLS__*` variables.
 fn serve_tls(workspace: &Workspace, certificate: &Certificate) -> Server {
-    workspace.cli_ok(&["status"]);
+    workspace.cli_ok(&["tenants", "list"]);
     workspace.serve_with(&ServeOptions {
         env: vec![
             (
@@ -232,7 +232,7 @@ fn plain_http_on_the_tls_port_gets_no_http_answer() {
         ),
     )
     .expect("writing phiguard.toml");
-    workspace.cli_ok(&["status"]);
+    workspace.cli_ok(&["tenants", "list"]);
     let server = workspace.serve_with(&ServeOptions {
         tls: true,
         ..ServeOptions::default()

@@ -262,7 +262,7 @@ pub(crate) async fn policies(
     config: &Config,
     command: PoliciesCommand,
 ) -> Result<ExitCode, Failure> {
-    let vault = super::open_vault(config).await?;
+    let vault = super::open_existing_vault(config).await?;
     match command {
         PoliciesCommand::Add { tenant, id, file } => {
             let text = std::fs::read_to_string(&file)
@@ -347,7 +347,7 @@ pub(crate) struct AuditArgs {
 }
 
 pub(crate) async fn audit(config: &Config, args: AuditArgs) -> Result<ExitCode, Failure> {
-    let vault = super::open_vault(config).await?;
+    let vault = super::open_existing_vault(config).await?;
     let query = AuditQuery {
         subject: args.subject,
         actor: args.actor,
@@ -386,7 +386,7 @@ pub(crate) async fn audit(config: &Config, args: AuditArgs) -> Result<ExitCode, 
 
 /// `phiguard status`
 pub(crate) async fn status(config: &Config) -> Result<ExitCode, Failure> {
-    let vault = super::open_vault(config).await?;
+    let vault = super::open_existing_vault(config).await?;
     let module = vault.crypto_module();
     output::line(&format!("data directory   {}", config.data_dir.display()));
     output::line(&format!(

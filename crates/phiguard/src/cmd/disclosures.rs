@@ -40,7 +40,7 @@ pub(crate) struct DisclosuresArgs {
 }
 
 pub(crate) async fn run(config: &Config, args: DisclosuresArgs) -> Result<ExitCode, Failure> {
-    let vault = super::open_vault(config).await?;
+    let vault = super::open_existing_vault(config).await?;
     let caller = Caller::system(args.tenant.clone(), SystemJob::Administration);
     let accounting = vault
         .disclosures(&caller, &args.tenant, &args.subject)

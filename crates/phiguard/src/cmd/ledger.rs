@@ -143,7 +143,7 @@ fn ledger_caller(tenant: &TenantId) -> Caller {
 pub(crate) async fn run(config: &Config, command: LedgerCommand) -> Result<ExitCode, Failure> {
     match command {
         LedgerCommand::Checkpoint { tenant, json } => {
-            let vault = super::open_vault(config).await?;
+            let vault = super::open_existing_vault(config).await?;
             let view = vault
                 .issue_checkpoint(&ledger_caller(&tenant), &tenant)
                 .await?;
@@ -159,7 +159,7 @@ pub(crate) async fn run(config: &Config, command: LedgerCommand) -> Result<ExitC
             Ok(ExitCode::SUCCESS)
         }
         LedgerCommand::Proof(proof) => {
-            let vault = super::open_vault(config).await?;
+            let vault = super::open_existing_vault(config).await?;
             match proof {
                 ProofCommand::Inclusion {
                     tenant,
@@ -246,7 +246,7 @@ async fn export(config: &Config, args: ExportArgs) -> Result<ExitCode, Failure> 
     }
     prepare_out_dir(&args.out).map_err(input)?;
 
-    let vault = super::open_vault(config).await?;
+    let vault = super::open_existing_vault(config).await?;
     let caller = ledger_caller(&args.tenant);
     let checkpoint = vault.issue_checkpoint(&caller, &args.tenant).await?;
     let checkpoints = vault.checkpoints(&caller, &args.tenant).await?;

@@ -13,6 +13,20 @@ use phiguard_vault::Vault;
 use crate::Failure;
 use crate::config::Config;
 
+/// Opens the vault of a data directory that must already exist, for commands that only read
+/// or act on what is there: run where no vault was ever started, they would otherwise create a
+/// new one (and print a bootstrap credential) in the current directory.
+pub(crate) async fn open_existing_vault(config: &Config) -> Result<Vault, Failure> {
+    if !config.data_dir.join(phiguard_store::VAULT_FILE).exists() {
+        return Err(Failure::Input(anyhow::anyhow!(
+            "no phiguard data directory at {}: run this command where `phiguard serve` keeps \
+             its data, or pass --data-dir",
+            config.data_dir.display()
+        )));
+    }
+    open_vault(config).await
+}
+
 /// Opens the vault of the configured data directory, announcing a bootstrap credential if this
 /// is the directory's first use.
 pub(crate) async fn open_vault(config: &Config) -> Result<Vault, Failure> {
