@@ -36,10 +36,14 @@ impl FromRequestParts<AppState> for ApiCaller {
         span.record("tenant", authenticated.actor.tenant.as_str());
         span.record("actor", authenticated.actor.id.as_str());
 
+        // A request that names two purposes names none that can be trusted: it is decided as
+        // an unknown purpose (refused), never by whichever header came first.
+        let purposes = parts.headers.get_all(PURPOSE_HEADER).iter().count();
         let purpose = parts
             .headers
             .get(PURPOSE_HEADER)
-            .map(|v| v.to_str().unwrap_or("\u{fffd}"));
+            .map(|v| v.to_str().unwrap_or("\u{fffd}"))
+            .map(|code| if purposes > 1 { "\u{fffd}" } else { code });
         let reason = parts
             .headers
             .get(BREAK_GLASS_HEADER)

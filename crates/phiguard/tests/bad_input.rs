@@ -262,6 +262,15 @@ fn purposes_must_be_present_known_and_justified() {
     setup
         .read_as("clinician", Some("treat"))
         .expect_problem(400, "unknown-purpose");
+    // Two purposes are no purpose: the first one does not win.
+    setup
+        .server
+        .get(&setup.tenant.path(&format!("/records/{}", setup.record)))
+        .bearer(setup.tenant.token("clinician"))
+        .purpose("TREAT")
+        .purpose("HPAYMT")
+        .send()
+        .expect_problem(400, "unknown-purpose");
     let problem = setup
         .read_as("clinician", Some("ETREAT"))
         .expect_problem(400, "break-glass-reason-required");
