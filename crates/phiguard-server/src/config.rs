@@ -24,6 +24,9 @@ pub struct ServerConfig {
     pub max_import_bytes: usize,
     /// A request still running after this many seconds is answered with 503 (30).
     pub request_timeout_seconds: u64,
+    /// A connection that has not sent a request's headers within this many seconds is closed
+    /// (10; at least 1), so slow or silent clients cannot hold connections open.
+    pub header_read_timeout_seconds: u64,
 }
 
 /// PEM files for TLS.
@@ -45,6 +48,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1 << 20,
             max_import_bytes: 64 << 20,
             request_timeout_seconds: 30,
+            header_read_timeout_seconds: 10,
         }
     }
 }

@@ -238,21 +238,11 @@ pub async fn serve(
     let local = listener
         .local_addr()
         .map_err(|source| ServeError::Io { addr, source })?;
+    let header_read_timeout = Duration::from_secs(config.header_read_timeout_seconds.max(1));
     let app = router(vault, config);
 
-    match tls {
-        Some(tls) => {
-            tracing::info!(listen = %local, tls = true, "phiguard is serving");
-            tls::serve_tls(listener, tls, app, shutdown).await
-        }
-        None => {
-            tracing::info!(listen = %local, tls = false, "phiguard is serving");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-                .map_err(|source| ServeError::Io { addr, source })
-        }
-    }
+    tracing::info!(listen = %local, tls = tls.is_some(), "phiguard is serving");
+    tls::serve_connections(listener, tls, app, header_read_timeout, shutdown).await
 }
 
 /// The answer for a panic inside a handler: a problem document, never the panic message.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -54,16 +54,26 @@ pub(crate) fn server_config(tls: &TlsConfig) -> Result<Arc<rustls::ServerConfig>
     Ok(Arc::new(config))
 }
 
-/// Accepts TLS connections until `shutdown`, then waits for open connections to finish.
-pub(crate) async fn serve_tls(
+/// Accepts connections until `shutdown` — TLS when `config` is given, plain HTTP otherwise —
+/// then waits for open connections to finish.
+///
+/// Every connection gets `header_read_timeout` to send a request's headers: a client that
+/// trickles them (or opens a connection and says nothing) is cut off instead of holding a
+/// socket and a task for as long as it likes.
+pub(crate) async fn serve_connections(
     listener: TcpListener,
-    config: Arc<rustls::ServerConfig>,
+    config: Option<Arc<rustls::ServerConfig>>,
     app: Router,
+    header_read_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let acceptor = TlsAcceptor::from(config);
+    let acceptor = config.map(TlsAcceptor::from);
     let graceful = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
     tokio::pin!(shutdown);
 
     loop {
@@ -83,6 +93,24 @@ pub(crate) async fn serve_tls(
         let builder = builder.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
+            let Some(acceptor) = acceptor else {
+                // Plain HTTP: a client that sends nothing is dropped after the header deadline
+                // (with TLS, the handshake deadline does the same).
+                let mut first = [0u8; 1];
+                match tokio::time::timeout(header_read_timeout, stream.peek(&mut first)).await {
+                    Ok(Ok(n)) if n > 0 => {}
+                    _ => {
+                        tracing::debug!(peer = %peer, "connection sent nothing; closed");
+                        return;
+                    }
+                }
+                let connection =
+                    builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                if let Err(e) = watcher.watch(connection.into_owned()).await {
+                    tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+                }
+                return;
+            };
             let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {

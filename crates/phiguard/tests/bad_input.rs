@@ -657,3 +657,47 @@ fn failed_imports_and_writes_leave_nothing_behind() {
     assert_eq!(setup.subject_keys(), keys, "no subject key was created");
     setup.still_serving();
 }
+
+#[test]
+fn slow_and_silent_connections_are_closed_and_others_are_served() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    let workspace = Workspace::new();
+    Tenant::create(&workspace, TENANT);
+    let server = workspace.serve_with(&common::ServeOptions {
+        env: vec![(
+            "PHIGUARD_SERVER__HEADER_READ_TIMEOUT_SECONDS".into(),
+            "1".into(),
+        )],
+        ..Default::default()
+    });
+
+    // One client sends half a request line's headers and stops; another says nothing at all.
+    let mut trickling = TcpStream::connect(server.addr()).expect("a connection");
+    trickling
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: phiguard\r\n")
+        .expect("a partial request");
+    let mut silent = TcpStream::connect(server.addr()).expect("a connection");
+
+    for (name, stream) in [("trickling", &mut trickling), ("silent", &mut silent)] {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("a read timeout");
+        let started = Instant::now();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the {name} connection was held open"
+        );
+        let text = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.is_empty() || text.starts_with("HTTP/1.1 408"),
+            "the {name} connection got: {text}"
+        );
+    }
+
+    server.get("/healthz").send().expect_status(200);
+}
