@@ -114,12 +114,7 @@ impl Logs {
         };
 
         let index = frontier.size();
-        let entry = LedgerEntry::from_event(index, event)
-            .encode()
-            .map_err(|_| StoreError::Corrupt("an audit event did not encode".into()))?;
-        let leaf = leaf_hash(&entry);
-        let body = String::from_utf8(entry)
-            .map_err(|_| StoreError::Corrupt("a ledger entry is not UTF-8".into()))?;
+        let (body, leaf) = encode_leaf(index, event)?;
         let leaf_index = i64::try_from(index).map_err(|_| StoreError::Missing("a leaf index"))?;
 
         conn.prepare_cached(
@@ -144,25 +139,7 @@ impl Logs {
         .map_err(StoreError::db("appending an audit event"))?;
         let seq = u64::try_from(conn.last_insert_rowid()).unwrap_or_default();
 
-        let mut insert = conn
-            .prepare_cached(
-                "INSERT INTO ledger_nodes (tenant_id, level, idx, hash) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .map_err(StoreError::db("appending a ledger node"))?;
-        let mut failed = None;
-        frontier.append_with(leaf, |id, hash| {
-            if id.level == 0 || failed.is_some() {
-                return;
-            }
-            let at = i64::try_from(id.index).unwrap_or(i64::MAX);
-            if let Err(e) = insert.execute(params![tenant.as_str(), id.level, at, hash.as_bytes()])
-            {
-                failed = Some(e);
-            }
-        });
-        if let Some(e) = failed {
-            return Err(StoreError::db("appending a ledger node")(e));
-        }
+        append_nodes(conn, tenant, frontier, leaf)?;
         Ok((seq, index))
     }
 
@@ -189,6 +166,46 @@ impl Logs {
         for tenant in self.transaction.drain().map(|(tenant, _)| tenant) {
             self.committed.remove(&tenant);
         }
+    }
+}
+
+/// The canonical entry of `event` at leaf `index`, as stored text, and its leaf hash.
+fn encode_leaf(index: u64, event: &AuditEvent) -> Result<(String, Hash), StoreError> {
+    let entry = LedgerEntry::from_event(index, event)
+        .encode()
+        .map_err(|_| StoreError::Corrupt("an audit event did not encode".into()))?;
+    let leaf = leaf_hash(&entry);
+    let body = String::from_utf8(entry)
+        .map_err(|_| StoreError::Corrupt("a ledger entry is not UTF-8".into()))?;
+    Ok((body, leaf))
+}
+
+/// Appends `leaf` to `frontier` and stores every interior node the append completes (the leaf
+/// itself lives in its audit row).
+fn append_nodes(
+    conn: &Connection,
+    tenant: &TenantId,
+    frontier: &mut Frontier,
+    leaf: Hash,
+) -> Result<(), StoreError> {
+    let mut insert = conn
+        .prepare_cached(
+            "INSERT INTO ledger_nodes (tenant_id, level, idx, hash) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(StoreError::db("appending a ledger node"))?;
+    let mut failed = None;
+    frontier.append_with(leaf, |id, hash| {
+        if id.level == 0 || failed.is_some() {
+            return;
+        }
+        let at = i64::try_from(id.index).unwrap_or(i64::MAX);
+        if let Err(e) = insert.execute(params![tenant.as_str(), id.level, at, hash.as_bytes()]) {
+            failed = Some(e);
+        }
+    });
+    match failed {
+        Some(e) => Err(StoreError::db("appending a ledger node")(e)),
+        None => Ok(()),
     }
 }
 
@@ -219,12 +236,7 @@ pub(crate) fn backfill(conn: &Connection) -> Result<(), StoreError> {
             .map_err(|_| StoreError::Corrupt(format!("audit event {seq} does not decode")))?;
         let frontier = logs.committed.entry(event.tenant.clone()).or_default();
         let index = frontier.size();
-        let entry = LedgerEntry::from_event(index, &event)
-            .encode()
-            .map_err(|_| StoreError::Corrupt(format!("audit event {seq} did not encode")))?;
-        let leaf = leaf_hash(&entry);
-        let body = String::from_utf8(entry)
-            .map_err(|_| StoreError::Corrupt("a ledger entry is not UTF-8".into()))?;
+        let (body, leaf) = encode_leaf(index, &event)?;
         conn.execute(
             "UPDATE audit_events SET event = ?1, leaf_index = ?2, leaf_hash = ?3 WHERE seq = ?4",
             params![
@@ -236,24 +248,7 @@ pub(crate) fn backfill(conn: &Connection) -> Result<(), StoreError> {
         )
         .map_err(StoreError::db(context))?;
 
-        let mut nodes = Vec::new();
-        frontier.append_with(leaf, |id, hash| {
-            if id.level > 0 {
-                nodes.push((id, *hash));
-            }
-        });
-        for (id, hash) in nodes {
-            conn.execute(
-                "INSERT INTO ledger_nodes (tenant_id, level, idx, hash) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    event.tenant.as_str(),
-                    id.level,
-                    i64::try_from(id.index).unwrap_or(i64::MAX),
-                    hash.as_bytes().as_slice()
-                ],
-            )
-            .map_err(StoreError::db(context))?;
-        }
+        append_nodes(conn, &event.tenant, frontier, leaf)?;
     }
     Ok(())
 }
