@@ -169,6 +169,10 @@ pub struct ProvenEntry {
     pub index: u64,
     /// The canonical entry, parsed (its exact bytes are what the leaf hash covers).
     pub entry: serde_json::Value,
+    /// The entry's bytes exactly as stored: the input of its leaf hash. Not part of the
+    /// serialised form, which carries the parsed `entry`.
+    #[serde(skip)]
+    pub entry_text: String,
     /// The leaf hash.
     pub leaf_hash: Hash,
     /// The inclusion proof against the tree size it names.
@@ -210,9 +214,7 @@ impl Vault {
     pub async fn checkpoint_all(&self) -> Result<usize, VaultError> {
         let mut issued = 0;
         for tenant in self.store().tenants()? {
-            let before = self.store().latest_checkpoint(&tenant.id)?.map(|c| c.size);
-            let after = self.sign_checkpoint(&tenant.id).await?.size;
-            if before != Some(after) {
+            if self.checkpoint_if_grown(&tenant.id).await?.1 {
                 issued += 1;
             }
         }
@@ -222,12 +224,20 @@ impl Vault {
     /// Signs and keeps a checkpoint of `tenant`'s log at its current size, unless the last one
     /// already has that size (then that one is returned).
     async fn sign_checkpoint(&self, tenant: &TenantId) -> Result<CheckpointView, VaultError> {
+        Ok(self.checkpoint_if_grown(tenant).await?.0)
+    }
+
+    /// [`Vault::sign_checkpoint`], also saying whether a new checkpoint was issued.
+    async fn checkpoint_if_grown(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<(CheckpointView, bool), VaultError> {
         let origin = self.ledger.origin(tenant)?;
         let size = self.store().ledger_size(tenant)?;
         if let Some(latest) = self.store().latest_checkpoint(tenant)?
             && latest.size == size
         {
-            return Ok(CheckpointView::new(origin, latest));
+            return Ok((CheckpointView::new(origin, latest), false));
         }
 
         let root = root_at(size, &LedgerNodes::new(self.store(), tenant))
@@ -249,7 +259,7 @@ impl Vault {
         self.store()
             .submit(vec![Change::PutCheckpoint(stored.clone())])
             .await?;
-        Ok(CheckpointView::new(origin, stored))
+        Ok((CheckpointView::new(origin, stored), true))
     }
 
     /// Allows `caller` to read `tenant`'s ledger, or records the refusal.
@@ -424,9 +434,12 @@ impl Vault {
             .ok_or_else(|| VaultError::internal("reading a ledger entry", "it is missing"))?;
         let entry = serde_json::from_slice(&leaf.entry)
             .map_err(|e| VaultError::internal("reading a ledger entry", e))?;
+        let entry_text = String::from_utf8(leaf.entry)
+            .map_err(|e| VaultError::internal("reading a ledger entry", e))?;
         Ok(ProvenEntry {
             index,
             entry,
+            entry_text,
             leaf_hash: Hash::from_bytes(leaf.leaf_hash),
             proof,
         })
