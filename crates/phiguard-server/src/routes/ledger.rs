@@ -127,15 +127,11 @@ pub(crate) async fn inclusion_proof(
         .inclusion_proof(&caller.0, &tenant, index, size)
         .await?;
 
-    // The parsed entry loses its field order; the canonical text is what the leaf hash covers.
-    let entry_text = serde_json::from_value::<LedgerEntry>(proven.entry.clone())
-        .ok()
-        .and_then(|entry| entry.encode().ok())
-        .and_then(|bytes| String::from_utf8(bytes).ok());
+    // The parsed entry loses its field order; the stored text is what the leaf hash covers.
     Ok(Json(json!({
         "index": proven.index,
         "entry": proven.entry,
-        "entry_text": entry_text,
+        "entry_text": proven.entry_text,
         "leaf_hash": proven.leaf_hash,
         "proof": proven.proof,
     }))
@@ -279,7 +275,7 @@ fn fhir_bundle(accounting: &DisclosureAccounting) -> serde_json::Value {
         .disclosures
         .iter()
         .filter_map(|line| {
-            let entry = serde_json::from_value::<LedgerEntry>(line.entry.clone()).ok()?;
+            let entry = serde_json::from_str::<LedgerEntry>(&line.entry_text).ok()?;
             Some(fhir::ProvenAuditEvent {
                 entry,
                 leaf_hash: line.leaf_hash,

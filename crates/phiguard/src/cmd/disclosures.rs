@@ -75,10 +75,9 @@ fn check_line(
     accounting: &DisclosureAccounting,
     line: &ProvenEntry,
 ) -> anyhow::Result<LedgerEntry> {
-    let entry: LedgerEntry = serde_json::from_value(line.entry.clone())
+    let entry: LedgerEntry = serde_json::from_str(&line.entry_text)
         .map_err(|_| anyhow!("ledger entry {} is not a valid entry", line.index))?;
-    let bytes = entry.encode()?;
-    if leaf_hash(&bytes) != line.leaf_hash {
+    if leaf_hash(line.entry_text.as_bytes()) != line.leaf_hash {
         return Err(anyhow!(
             "ledger entry {} does not hash to its leaf; run `phiguard ledger verify`",
             line.index
