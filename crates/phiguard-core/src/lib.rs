@@ -39,6 +39,7 @@ mod actor;
 mod audit;
 mod category;
 mod ids;
+pub mod posture;
 mod purpose;
 
 pub use actor::{ActorKind, Role, UnknownActorKind};
