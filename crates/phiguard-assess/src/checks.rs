@@ -239,7 +239,14 @@ pub(crate) fn run(check: CheckId, control: &Control, evidence: &Evidence) -> Che
 }
 
 fn conclude(check: CheckId, summary: &str, items: Vec<Item>) -> CheckResult {
-    let status = Status::combine(items.iter().map(|item| item.status));
+    let mut status = Status::combine(items.iter().map(|item| item.status));
+
+    // PHI sent to one party without an agreement is a disclosure the rule forbids however many
+    // other parties are covered; the same holds for one settings screen open to customers.
+    let strict = matches!(check, CheckId::BusinessAssociates | CheckId::AdminSurfaces);
+    if strict && items.iter().any(|item| item.status == Status::NotMet) {
+        status = Status::NotMet;
+    }
     let gaps: Vec<&Item> = items.iter().filter(|item| item.status.is_gap()).collect();
     let worst = gaps.iter().max_by_key(|item| item.likelihood);
     let (likelihood, likelihood_reason) = match worst {
