@@ -682,7 +682,7 @@ fn documents(
             .inventory
             .attestations
             .iter()
-            .find(|a| a.control == control.id)
+            .find(|a| *a.control.get_ref() == control.id)
             .map(|a| a.document.clone());
         for document in &control.documents {
             requests.push(DocumentRequest {

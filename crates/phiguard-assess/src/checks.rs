@@ -650,13 +650,13 @@ fn attestation(control: &Control, evidence: &Evidence) -> (&'static str, Vec<Ite
         .inventory
         .attestations
         .iter()
-        .filter(|attestation| covers(&attestation.control))
+        .filter(|attestation| covers(attestation.control.get_ref()))
         .map(|attestation| {
             let owner = Some(attestation.owner.as_str());
             let signed = format!(
                 "attestation `{}` for {} by {} on {} ({})",
                 attestation.title,
-                attestation.control,
+                attestation.control.get_ref(),
                 attestation.owner,
                 attestation.date,
                 attestation.document

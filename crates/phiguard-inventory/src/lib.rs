@@ -237,6 +237,29 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_attestation_citation_is_an_error_at_its_line() {
+        let dir = std::env::temp_dir().join(format!("phiguard-inventory-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("platform.toml");
+        let text = SHOPIFY.replacen(
+            "control = \"164.308(a)(1)(ii)(C)\"",
+            "control = \"164.308(a)(1)(ii)(Z)\"",
+            1,
+        );
+        std::fs::write(&path, &text).unwrap();
+
+        let known = |citation: &str| citation != "164.308(a)(1)(ii)(Z)";
+        let error = Inventory::from_path_with_controls(&path, known).unwrap_err();
+        let line = text.lines().position(|l| l.contains("(ii)(Z)")).unwrap() + 1;
+        let Some(InventoryError::Reference { line: at, key, .. }) = Some(&error) else {
+            panic!("expected a reference error, got {error:?}");
+        };
+        assert_eq!((*at, key.as_str()), (line, "attestations.control"));
+        assert!(Inventory::from_path_with_controls(&path, |_| true).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_missing_required_key_is_an_error() {
         let text = SCHEMA.replace("baa = \"not_signed\"", "");
         let error = parse(&text).unwrap_err().to_string();

@@ -95,6 +95,40 @@ impl Inventory {
         References { text, origin }.check(&inventory)?;
         Ok(inventory)
     }
+
+    /// Reads and checks the inventory at `path` as [`Inventory::from_path`] does, and also
+    /// checks that every attestation names a control `is_known` accepts, so a mistyped
+    /// citation is an error at its line rather than a statement that silently attests nothing.
+    ///
+    /// # Errors
+    /// As [`Inventory::from_path`], and [`InventoryError::Reference`] for an unknown citation.
+    pub fn from_path_with_controls(
+        path: &Path,
+        is_known: impl Fn(&str) -> bool,
+    ) -> Result<Inventory, InventoryError> {
+        let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
+            file: path.to_owned(),
+            source,
+        })?;
+        let inventory = Inventory::parse(&text, path)?;
+        let references = References {
+            text: &text,
+            origin: path,
+        };
+        for attestation in &inventory.attestations {
+            if !is_known(attestation.control.get_ref()) {
+                return Err(references.at(
+                    &attestation.control,
+                    "attestations.control",
+                    format!(
+                        "`{}` is not a control of the HIPAA Security Rule catalog; write a                          citation such as 164.308(a)(1)(ii)(C)",
+                        attestation.control.get_ref()
+                    ),
+                ));
+            }
+        }
+        Ok(inventory)
+    }
 }
 
 struct References<'a> {

@@ -374,8 +374,10 @@ pub enum Provisioning {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attestation {
-    /// The 45 CFR citation the statement covers, as `164.308(a)(1)(ii)(C)`.
-    pub control: String,
+    /// The 45 CFR citation the statement covers, as `164.308(a)(1)(ii)(C)`; a statement for a
+    /// standard covers its implementation specifications. Kept with its position so that a
+    /// citation assess does not know can be reported where it was written.
+    pub control: Spanned<String>,
     /// What is attested, in a few words.
     pub title: String,
     /// Who signs for it (a role or team).
