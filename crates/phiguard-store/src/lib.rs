@@ -61,6 +61,7 @@ mod error;
 mod model;
 mod sqlite;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -71,9 +72,10 @@ use tokio::sync::oneshot;
 pub use change::{Change, KeyChange, KeyReceipt, Receipt};
 pub use error::StoreError;
 pub use model::{
-    Actor, AuditQuery, BreakGlassGrant, Credential, CredentialLookup, Digest, IndexEntry, IndexHit,
-    LedgerLeaf, Policy, Record, RecordPart, RecordTypeConfig, StoredAuditEvent, StoredCheckpoint,
-    Subject, Tenant, TenantCounts, WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
+    Actor, AuditQuery, BreakGlassGrant, Credential, CredentialLookup, Digest, EmergencyAccess,
+    IndexEntry, IndexHit, LedgerLeaf, Policy, Record, RecordPart, RecordTypeConfig,
+    StoredAuditEvent, StoredCheckpoint, Subject, SubjectStates, Tenant, TenantCounts,
+    WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
 };
 pub use sqlite::{KEYRING_FILE, SqliteStore, VAULT_FILE};
 
@@ -350,6 +352,45 @@ pub trait Store: Send + Sync + 'static {
     ///
     /// As for [`Store::tenant`].
     fn latest_checkpoint(&self, tenant: &TenantId) -> Result<Option<StoredCheckpoint>, StoreError>;
+
+    /// When each of a tenant's actors last acted: the time of its newest audit event, leaving
+    /// out refused credential checks (anyone who knows a credential's public id can cause
+    /// those). Actors that never acted are absent.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn last_activity(&self, tenant: &TenantId) -> Result<BTreeMap<ActorId, Timestamp>, StoreError>;
+
+    /// A tenant's emergency (`ETREAT`) accesses at or after `since`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn emergency_access(
+        &self,
+        tenant: &TenantId,
+        since: Timestamp,
+    ) -> Result<EmergencyAccess, StoreError>;
+
+    /// How many credentials of a tenant are live at `now` (neither expired nor revoked), per
+    /// actor. Actors without one are absent.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn live_credentials(
+        &self,
+        tenant: &TenantId,
+        now: Timestamp,
+    ) -> Result<BTreeMap<ActorId, u64>, StoreError>;
+
+    /// How many of a tenant's subjects are disposed of or restricted.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn subject_states(&self, tenant: &TenantId) -> Result<SubjectStates, StoreError>;
 
     /// Counts of a tenant's holdings.
     ///

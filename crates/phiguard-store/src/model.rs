@@ -293,3 +293,23 @@ pub struct TenantCounts {
     /// Audit events.
     pub audit_events: u64,
 }
+
+/// A tenant's emergency accesses over a period, as its audit trail records them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmergencyAccess {
+    /// Allowed requests made under purpose `ETREAT`. The opening of a break-glass grant is not
+    /// counted apart: it is recorded beside the read it was opened for, which is.
+    pub accesses: u64,
+    /// Of those, the ones that carry no written reason and were made under no break-glass
+    /// grant (every grant holds the reason it was opened with).
+    pub without_reason: u64,
+}
+
+/// How many of a tenant's subjects are disposed of, and how many of the others are restricted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectStates {
+    /// Subjects crypto-shredded.
+    pub disposed: u64,
+    /// Subjects not disposed of whose records need break-glass access.
+    pub restricted: u64,
+}

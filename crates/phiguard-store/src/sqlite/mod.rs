@@ -5,6 +5,7 @@ mod keyring;
 mod ledger;
 mod pool;
 mod read;
+mod safeguards;
 mod schema;
 mod writer;
 
@@ -61,6 +62,7 @@ impl SqliteStore {
                     data: Some(ledger::backfill),
                     after: schema::VAULT_V2_SEAL,
                 },
+                Migration::sql(schema::VAULT_V3),
             ],
         )?;
         let keyring = open_writer(&keyring_path)?;

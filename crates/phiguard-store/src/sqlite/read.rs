@@ -9,10 +9,10 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::SqliteStore;
 use super::convert::{micros, opt_timestamp, parse, timestamp, version};
 use crate::{
-    Actor, AuditQuery, BreakGlassGrant, Change, Credential, CredentialLookup, Digest, IndexHit,
-    KeyChange, KeyReceipt, LedgerLeaf, Pending, Policy, Record, RecordPart, RecordTypeConfig,
-    Store, StoreError, StoredAuditEvent, StoredCheckpoint, Subject, Tenant, TenantCounts,
-    WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
+    Actor, AuditQuery, BreakGlassGrant, Change, Credential, CredentialLookup, Digest,
+    EmergencyAccess, IndexHit, KeyChange, KeyReceipt, LedgerLeaf, Pending, Policy, Record,
+    RecordPart, RecordTypeConfig, Store, StoreError, StoredAuditEvent, StoredCheckpoint, Subject,
+    SubjectStates, Tenant, TenantCounts, WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
 };
 
 /// The most ledger leaves one query returns.
@@ -815,6 +815,34 @@ impl Store for SqliteStore {
         self.vault_reads
             .with(|conn| checkpoints(conn, tenant, true))
             .map(|mut found| found.pop())
+    }
+
+    fn last_activity(&self, tenant: &TenantId) -> Result<BTreeMap<ActorId, Timestamp>, StoreError> {
+        self.vault_reads
+            .with(|conn| super::safeguards::last_activity(conn, tenant))
+    }
+
+    fn emergency_access(
+        &self,
+        tenant: &TenantId,
+        since: Timestamp,
+    ) -> Result<EmergencyAccess, StoreError> {
+        self.vault_reads
+            .with(|conn| super::safeguards::emergency_access(conn, tenant, since))
+    }
+
+    fn live_credentials(
+        &self,
+        tenant: &TenantId,
+        now: Timestamp,
+    ) -> Result<BTreeMap<ActorId, u64>, StoreError> {
+        self.vault_reads
+            .with(|conn| super::safeguards::live_credentials(conn, tenant, now))
+    }
+
+    fn subject_states(&self, tenant: &TenantId) -> Result<SubjectStates, StoreError> {
+        self.vault_reads
+            .with(|conn| super::safeguards::subject_states(conn, tenant))
     }
 
     fn counts(&self, tenant: &TenantId) -> Result<TenantCounts, StoreError> {

@@ -5,7 +5,7 @@
 //! backend can reuse the same shape.
 
 /// The newest schema version of `vault.sqlite`.
-pub(crate) const VAULT_VERSION: i64 = 2;
+pub(crate) const VAULT_VERSION: i64 = 3;
 
 /// The newest schema version of `keyring.sqlite`.
 pub(crate) const KEYRING_VERSION: i64 = 1;
@@ -222,6 +222,30 @@ WHEN NEW.leaf_index IS NULL OR NEW.leaf_hash IS NULL
 BEGIN
     SELECT RAISE(ABORT, 'audit events are ledger leaves');
 END;
+"#;
+
+/// Version 3 indexes what the vault's posture reads (`Vault::posture`, evidence for
+/// `phiguard assess`), so that it stays a handful of index seeks on a log of millions of entries:
+///
+/// - `audit_by_actor`: each actor's newest event (refused credential checks aside, which anyone
+///   holding a credential id can cause) is one seek, for dormant accounts.
+/// - `audit_emergency`: only the events made under purpose `ETREAT`, for break-glass counts.
+///   The condition matches the canonical entry's bytes (`"purpose":"ETREAT"`). Inside a string
+///   value a quote is always escaped, so that text occurs only as the entry's own `purpose`
+///   field; `LIKE` keeps the index valid PostgreSQL as well.
+/// - `credentials_live`, `subjects_disposed`, `subjects_restricted`: the rows that are still
+///   live, disposed of or restricted, so that counting them does not walk every row.
+pub(crate) const VAULT_V3: &str = r#"
+CREATE INDEX audit_by_actor ON audit_events (tenant_id, actor_id, time)
+    WHERE action <> 'authenticate';
+CREATE INDEX audit_emergency ON audit_events (tenant_id, time)
+    WHERE event LIKE '%"purpose":"ETREAT"%';
+CREATE INDEX credentials_live ON credentials (tenant_id, expires_at)
+    WHERE revoked_at IS NULL;
+CREATE INDEX subjects_disposed ON subjects (tenant_id)
+    WHERE disposed_at IS NOT NULL;
+CREATE INDEX subjects_restricted ON subjects (tenant_id)
+    WHERE restricted = 1 AND disposed_at IS NULL;
 "#;
 
 pub(crate) const KEYRING_V1: &str = r#"
