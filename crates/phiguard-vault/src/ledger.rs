@@ -15,10 +15,11 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use phiguard_core::posture::LedgerVerification;
 use phiguard_core::{AuditAction, Decision, Outcome, SubjectId, TenantId, Timestamp};
 use phiguard_ledger::{
-    Checkpoint, CheckpointSigner, ConsistencyProof, Hash, InclusionProof, SignatureAlgorithm,
-    consistency_proof, inclusion_proof, root_at,
+    Checkpoint, CheckpointSigner, CheckpointVerifier, ConsistencyProof, Hash, InclusionProof,
+    LogVerifier, SignatureAlgorithm, VerifyFailure, consistency_proof, inclusion_proof, root_at,
 };
 use phiguard_policy::{Action, Resource};
 use phiguard_store::{
@@ -33,6 +34,9 @@ pub const LEDGER_KEY_FILE: &str = "ledger.key";
 
 /// The most entries one accounting of disclosures covers.
 const MAX_ACCOUNTING_LINES: u32 = 10_000;
+
+/// How many ledger entries one read takes while a log is verified.
+const VERIFY_PAGE: u32 = 10_000;
 
 /// The deployment's checkpoint key and the name its origins start with.
 pub(crate) struct LedgerKeys {
@@ -523,5 +527,101 @@ impl Vault {
             checkpoint,
             disclosures,
         })
+    }
+}
+
+impl Vault {
+    /// Verifies `tenant`'s log against `checkpoint` (its latest) as an auditor would, trusting
+    /// nothing stored but the entries' bytes: checks the checkpoint's signature with this
+    /// vault's verifier key, re-hashes every entry it covers from the stored bytes (a stored
+    /// leaf hash that differs names its entry), checks that each entry is canonical and names
+    /// its own index and tenant, rebuilds the root and compares it with the signed one, and
+    /// finally checks that the stored interior nodes, which proofs are served from, rebuild the
+    /// same root.
+    ///
+    /// A problem found is reported in the result, by index or count, never by content. Only
+    /// a failure to read the checkpoint key is an error.
+    pub(crate) fn verify_ledger(
+        &self,
+        tenant: &TenantId,
+        checkpoint: &StoredCheckpoint,
+    ) -> Result<LedgerVerification, VaultError> {
+        let key = CheckpointVerifier::from_verifier_key(&self.verifier_key(tenant)?)
+            .map_err(|e| VaultError::internal("reading the verifier key", e))?;
+        let size = checkpoint.size;
+        let outcome = |entries: u64, problem: Option<String>| LedgerVerification {
+            checked_at: Timestamp::now(),
+            entries,
+            consistent: problem.is_none(),
+            problem,
+        };
+
+        let mut verifier = match LogVerifier::new(&key, [checkpoint.note.as_bytes()]) {
+            Ok(verifier) => verifier,
+            Err(failure) => return Ok(outcome(0, Some(describe(&failure, size)))),
+        };
+        while verifier.next_index() < size {
+            let from = verifier.next_index();
+            let wanted = u32::try_from(size - from)
+                .unwrap_or(u32::MAX)
+                .min(VERIFY_PAGE);
+            let Ok(page) = self.store().ledger_leaves(tenant, from, wanted) else {
+                let problem = format!("the entries from index {from} on could not be read");
+                return Ok(outcome(from, Some(problem)));
+            };
+            if page.is_empty() {
+                break;
+            }
+            for leaf in &page {
+                if verifier.next_index() >= size {
+                    break;
+                }
+                let stored = Hash::from_bytes(leaf.leaf_hash);
+                if let Err(failure) = verifier.push(&leaf.entry, Some(&stored)) {
+                    return Ok(outcome(
+                        verifier.next_index(),
+                        Some(describe(&failure, size)),
+                    ));
+                }
+            }
+        }
+
+        let entries = verifier.next_index();
+        let report = match verifier.finish() {
+            Ok(report) => report,
+            Err(failure) => return Ok(outcome(entries, Some(describe(&failure, size)))),
+        };
+        let nodes = root_at(size, &LedgerNodes::new(self.store(), tenant));
+        if nodes.ok() != Some(report.root) {
+            let problem = format!(
+                "the entries match the signed root, but the stored tree nodes do not rebuild it \
+                 at size {size}, so proofs served from them would not verify"
+            );
+            return Ok(outcome(entries, Some(problem)));
+        }
+        Ok(outcome(entries, None))
+    }
+}
+
+/// A verification failure against the latest checkpoint (of tree size `size`) as a sentence
+/// that names positions and counts only.
+fn describe(failure: &VerifyFailure, size: u64) -> String {
+    match failure {
+        VerifyFailure::NotATenantLog => {
+            "the vault's verifier key does not name a tenant's log".to_owned()
+        }
+        VerifyFailure::BadCheckpoint { source, .. } => {
+            format!("the latest checkpoint (tree size {size}) is not valid: {source}")
+        }
+        VerifyFailure::Entry { index, problem, .. } => format!("entry {index} is bad: {problem}"),
+        VerifyFailure::CheckpointMismatch { .. } => format!(
+            "the root rebuilt from entries 0 to {} differs from the latest checkpoint's signed \
+             root: entries it covers were altered, removed or reordered",
+            size.saturating_sub(1)
+        ),
+        VerifyFailure::CheckpointBeyondLog { entries, .. } => format!(
+            "the latest checkpoint covers {size} entries but the log ends after {entries}: the \
+             log was truncated"
+        ),
     }
 }

@@ -18,6 +18,10 @@
 //! allowed or denied, by a person, an integration or phiguard itself — and a response that
 //! carries PHI is returned only after its event is durable ("log before disclose").
 //!
+//! The vault also measures its own safeguards for `phiguard assess` ([`Vault::posture`]): key
+//! ages, its ledgers re-hashed against their signed checkpoints, broad tenant policies,
+//! break-glass use, dormant actors — ids, counts and times, never PHI.
+//!
 //! # What it refuses to do
 //!
 //! - Decrypt a category that the decision withholds: withheld parts are never opened.
@@ -50,6 +54,7 @@ mod audit;
 mod auth;
 #[cfg(feature = "bench")]
 mod bench;
+mod broad_grants;
 mod caller;
 mod config;
 mod error;
@@ -57,6 +62,7 @@ mod import;
 mod keys;
 mod ledger;
 mod policies;
+mod posture;
 mod record_types;
 mod records;
 
