@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 mod ledger;
 mod meta;
+mod posture;
 mod records;
 
 use axum::Router;
@@ -28,6 +29,7 @@ pub(crate) fn routes(config: &ServerConfig) -> Router<AppState> {
         .route("/metrics", get(meta::metrics))
         .route("/openapi.json", get(meta::openapi))
         .route("/v1/status", get(meta::status))
+        .route("/v1/posture", get(posture::posture))
         .route("/v1/policies/global", get(admin::global_policies))
         .route("/v1/tenants", post(admin::create_tenant))
         .route("/v1/tenants/{tenant}", get(admin::tenant))
