@@ -273,7 +273,7 @@ pub fn assess(
             control
                 .checks
                 .iter()
-                .map(|check| checks::run(*check, control, evidence))
+                .map(|check| checks::run(*check, catalog, control, evidence))
                 .collect()
         };
         let status = if control.not_applicable.is_some() {
@@ -682,7 +682,9 @@ fn documents(
             .inventory
             .attestations
             .iter()
-            .find(|a| *a.control.get_ref() == control.id)
+            .find(|a| {
+                catalog.resolve(a.control.get_ref()).map(|c| c.id.as_str()) == Some(&control.id)
+            })
             .map(|a| a.document.clone());
         for document in &control.documents {
             requests.push(DocumentRequest {

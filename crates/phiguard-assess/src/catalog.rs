@@ -298,6 +298,18 @@ impl Catalog {
         Ok(catalog)
     }
 
+    /// The control a citation names, as an inventory may write it: exactly, or a standard
+    /// written with its paragraph `(i)` (`164.308(a)(5)(i)` for the standard
+    /// `164.308(a)(5)`, whose specifications sit under `(ii)`).
+    pub fn resolve(&self, citation: &str) -> Option<&Control> {
+        let citation = citation.trim();
+        self.control(citation).or_else(|| {
+            let standard = citation.strip_suffix("(i)")?;
+            self.control(standard)
+                .filter(|control| control.kind == ControlKind::Standard)
+        })
+    }
+
     /// The control with this citation.
     pub fn control(&self, id: &str) -> Option<&Control> {
         self.controls.iter().find(|control| control.id == id)
@@ -513,6 +525,25 @@ mod tests {
         );
         let current = Catalog::load(RegimeId::SecurityRule).unwrap();
         assert!(catalog.controls.len() > current.controls.len());
+    }
+
+    #[test]
+    fn a_standard_may_be_cited_with_its_paragraph() {
+        let catalog = Catalog::load(RegimeId::SecurityRule).unwrap();
+        assert_eq!(
+            catalog.resolve("164.308(a)(5)(i)").unwrap().id,
+            "164.308(a)(5)"
+        );
+        assert_eq!(
+            catalog.resolve("164.308(a)(1)(ii)(C)").unwrap().id,
+            "164.308(a)(1)(ii)(C)"
+        );
+        assert!(catalog.resolve("164.308(a)(1)(ii)(Z)").is_none());
+        // A specification ending in (i) is itself, never its standard.
+        assert_eq!(
+            catalog.resolve("164.310(d)(2)(i)").unwrap().id,
+            "164.310(d)(2)(i)"
+        );
     }
 
     #[test]

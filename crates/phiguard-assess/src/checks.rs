@@ -16,7 +16,7 @@ use phiguard_inventory::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Control;
+use crate::catalog::{Catalog, Control};
 use crate::evidence::Evidence;
 use crate::status::Status;
 
@@ -217,10 +217,15 @@ impl Item {
 }
 
 /// Runs a check for a control.
-pub(crate) fn run(check: CheckId, control: &Control, evidence: &Evidence) -> CheckResult {
+pub(crate) fn run(
+    check: CheckId,
+    catalog: &Catalog,
+    control: &Control,
+    evidence: &Evidence,
+) -> CheckResult {
     let outcome = match check.source() {
         Source::Inventory => Ok(inventory(check, evidence)),
-        Source::Attestations => Ok(attestation(control, evidence)),
+        Source::Attestations => Ok(attestation(catalog, control, evidence)),
         Source::Scan => scan(check, evidence),
         Source::Vault => vault(check, evidence),
     };
@@ -643,9 +648,17 @@ fn baa_items(evidence: &Evidence) -> Vec<Item> {
         .collect()
 }
 
-fn attestation(control: &Control, evidence: &Evidence) -> (&'static str, Vec<Item>) {
-    let covers =
-        |citation: &str| citation == control.id || control.standard.as_deref() == Some(citation);
+fn attestation(
+    catalog: &Catalog,
+    control: &Control,
+    evidence: &Evidence,
+) -> (&'static str, Vec<Item>) {
+    let covers = |citation: &str| {
+        let citation = catalog
+            .resolve(citation)
+            .map_or(citation, |c| c.id.as_str());
+        citation == control.id || control.standard.as_deref() == Some(citation)
+    };
     let mut items: Vec<Item> = evidence
         .inventory
         .attestations

@@ -329,9 +329,19 @@ fn heat_map(a: &Assessment) -> String {
             }
         }
     }
+    for n in 1..=5u8 {
+        let along = 40.0 + f64::from(n - 1) * cell + cell / 2.0;
+        let _ = write!(
+            svg,
+            "<text x=\"{along}\" y=\"{}\" text-anchor=\"middle\" fill=\"#555\">{n}</text>\
+             <text x=\"32\" y=\"{}\" text-anchor=\"end\" fill=\"#555\">{n}</text>",
+            24.0 + 5.0 * cell + 14.0,
+            24.0 + f64::from(5 - n) * cell + cell / 2.0 + 4.0
+        );
+    }
     svg.push_str(
-        "<text x=\"125\" y=\"220\" text-anchor=\"middle\">impact →</text><text x=\"14\" \
-         y=\"110\" transform=\"rotate(-90 14 110)\" text-anchor=\"middle\">likelihood →</text>\
+        "<text x=\"125\" y=\"220\" text-anchor=\"middle\">impact →</text><text x=\"12\" \
+         y=\"110\" transform=\"rotate(-90 12 110)\" text-anchor=\"middle\">likelihood →</text>\
          </svg>",
     );
     svg
@@ -348,12 +358,12 @@ fn roadmap(out: &mut String, a: &Assessment) {
     let height = 10.0 + row * a.roadmap.len() as f64;
     let _ = write!(
         out,
-        "<svg width=\"760\" height=\"{height}\" viewBox=\"0 0 760 {height}\" role=\"img\" \
+        "<svg width=\"800\" height=\"{height}\" viewBox=\"0 0 800 {height}\" role=\"img\" \
          aria-label=\"Engineer-weeks per quarter\" font-size=\"12\">"
     );
     for (i, quarter) in a.roadmap.iter().enumerate() {
         let y = 4.0 + i as f64 * row;
-        let w = 520.0 * quarter.effort_weeks / max;
+        let w = 420.0 * quarter.effort_weeks / max;
         let _ = write!(
             out,
             "<text x=\"0\" y=\"{}\">{}</text><rect x=\"80\" y=\"{y}\" width=\"{w:.1}\" \

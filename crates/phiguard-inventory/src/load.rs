@@ -121,7 +121,8 @@ impl Inventory {
                     &attestation.control,
                     "attestations.control",
                     format!(
-                        "`{}` is not a control of the HIPAA Security Rule catalog; write a                          citation such as 164.308(a)(1)(ii)(C)",
+                        "`{}` is not a control of the HIPAA Security Rule catalog; write a \
+                         citation such as 164.308(a)(1)(ii)(C)",
                         attestation.control.get_ref()
                     ),
                 ));
