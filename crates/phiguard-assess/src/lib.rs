@@ -57,7 +57,10 @@
 //!     as_of: "2026-12-01".parse().unwrap(),
 //! };
 //! let catalog = Catalog::load(RegimeId::SecurityRule).unwrap();
-//! let options = Options { capacity_weeks_per_quarter: 12.0, generated_at: jiff::Timestamp::UNIX_EPOCH };
+//! let options = Options {
+//!     capacity_weeks_per_quarter: 12.0,
+//!     generated_at: jiff::Timestamp::UNIX_EPOCH,
+//! };
 //! let report = assess(&catalog, &evidence, &options, None);
 //!
 //! // Without a vault or a scan, audit controls cannot pass.

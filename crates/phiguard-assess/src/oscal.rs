@@ -134,6 +134,7 @@ fn observations(a: &Assessment) -> Vec<Value> {
 }
 
 fn risk(a: &Assessment, gap: &Gap) -> Value {
+    let effort = format!("{:.1}", gap.effort_weeks);
     let facet =
         |name: &str, value: String| json!({ "name": name, "system": NAMESPACE, "value": value });
     json!({
@@ -144,7 +145,7 @@ fn risk(a: &Assessment, gap: &Gap) -> Value {
         "props": [
             { "name": "control", "ns": NAMESPACE, "value": gap.control },
             { "name": "quarter", "ns": NAMESPACE, "value": gap.quarter },
-            { "name": "effort-weeks", "ns": NAMESPACE, "value": format!("{:.1}", gap.effort_weeks) },
+            { "name": "effort-weeks", "ns": NAMESPACE, "value": effort },
         ],
         "status": "open",
         "characterizations": [ {
@@ -176,7 +177,11 @@ pub fn assessment_results(a: &Assessment) -> Value {
     let findings: Vec<Value> = assessed
         .iter()
         .map(|control| {
-            let state = if control.status == Status::Met { "satisfied" } else { "not-satisfied" };
+            let state = if control.status == Status::Met {
+                "satisfied"
+            } else {
+                "not-satisfied"
+            };
             let reason = match control.status {
                 Status::Met => "pass",
                 Status::NotMet | Status::PartiallyMet => "fail",
@@ -185,7 +190,11 @@ pub fn assessment_results(a: &Assessment) -> Value {
             let mut finding = json!({
                 "uuid": uuid(&[&platform, &regime, "finding", &control.id]),
                 "title": format!("{} {}", control.id, control.title),
-                "description": format!("{} Status: {}.", text(&control.objective), control.status.label()),
+                "description": format!(
+                    "{} Status: {}.",
+                    text(&control.objective),
+                    control.status.label()
+                ),
                 "props": [
                     { "name": "citation", "ns": NAMESPACE, "value": control.id },
                     { "name": "requirement", "ns": NAMESPACE,
@@ -201,7 +210,8 @@ pub fn assessment_results(a: &Assessment) -> Value {
             let related: Vec<Value> = control
                 .checks
                 .iter()
-                .map(|c| json!({ "observation-uuid": observation_uuid(a, &control.id, &c.check.to_string()) }))
+                .map(|c| observation_uuid(a, &control.id, &c.check.to_string()))
+                .map(|uuid| json!({ "observation-uuid": uuid }))
                 .collect();
             if !related.is_empty() {
                 finding["related-observations"] = Value::Array(related);
@@ -250,7 +260,8 @@ pub fn assessment_results(a: &Assessment) -> Value {
             "metadata": metadata(a, &format!("HIPAA assessment results: {}", a.platform.name)),
             "import-ap": {
                 "href": format!("urn:phiguard:catalog:{}", a.regime.id),
-                "remarks": "phiguard's assessment plan is its shipped control catalog for this regime.",
+                "remarks": "phiguard's assessment plan is its shipped control catalog for \
+                            this regime.",
             },
             "results": [result],
         }
@@ -264,24 +275,30 @@ pub fn poam(a: &Assessment) -> Value {
         .gaps
         .iter()
         .map(|gap| {
+            let effort = format!("{:.1}", gap.effort_weeks);
+            let owner = if gap.owners.is_empty() {
+                a.platform.owner.clone()
+            } else {
+                gap.owners.join(", ")
+            };
             json!({
                 "uuid": uuid(&[&platform, &regime, "poam-item", &gap.control]),
                 "title": format!("{} {}", gap.control, gap.title),
                 "description": text(&gap.remediation),
                 "props": [
                     { "name": "milestone", "ns": NAMESPACE, "value": gap.quarter },
-                    { "name": "effort-weeks", "ns": NAMESPACE, "value": format!("{:.1}", gap.effort_weeks) },
-                    { "name": "owner", "ns": NAMESPACE,
-                      "value": if gap.owners.is_empty() { a.platform.owner.clone() } else { gap.owners.join(", ") } },
+                    { "name": "effort-weeks", "ns": NAMESPACE, "value": effort },
+                    { "name": "owner", "ns": NAMESPACE, "value": owner },
                 ],
                 "related-risks": [ { "risk-uuid": risk_uuid(a, &gap.control) } ],
             })
         })
         .collect();
 
+    let title = format!("HIPAA plan of action and milestones: {}", a.platform.name);
     let mut document = json!({
         "uuid": uuid(&[&platform, &regime, "poam"]),
-        "metadata": metadata(a, &format!("HIPAA plan of action and milestones: {}", a.platform.name)),
+        "metadata": metadata(a, &title),
     });
     if items.is_empty() {
         // OSCAL wants at least one item; say plainly that nothing is open.

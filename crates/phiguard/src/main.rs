@@ -72,6 +72,10 @@ enum Command {
     /// Find PHI leaks in storefront code and infrastructure (JS/TS, Liquid, PHP, HTML,
     /// Terraform, Kubernetes, Magento env.php).
     Scan(phiguard_scan::ScanArgs),
+    /// Assess the HIPAA Security Rule against the inventory, a scan report and the vault, and
+    /// write the audit plan (HTML, Markdown, JSON or OSCAL). Exit 1 when a required
+    /// specification is not met.
+    Assess(Box<cmd::assess::AssessArgs>),
 }
 
 /// An error with the exit code it deserves.
@@ -110,6 +114,7 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(error) => return report(Failure::Input(error)),
     };
+    let named_data_dir = cli.data_dir.clone();
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
     }
@@ -139,6 +144,9 @@ fn main() -> ExitCode {
             Command::Ledger(command) => cmd::ledger::run(&config, command).await,
             Command::Disclosures(args) => cmd::disclosures::run(&config, args).await,
             Command::Scan(args) => Ok(phiguard_scan::run(&args)),
+            Command::Assess(args) => {
+                cmd::assess::run(&config, *args, named_data_dir.as_deref()).await
+            }
         }
     });
 

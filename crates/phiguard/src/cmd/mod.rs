@@ -1,6 +1,7 @@
 //! One module per group of subcommands.
 
 pub(crate) mod admin;
+pub(crate) mod assess;
 pub(crate) mod disclosures;
 pub(crate) mod import;
 pub(crate) mod ledger;

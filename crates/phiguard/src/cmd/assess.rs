@@ -1,0 +1,367 @@
+//! `phiguard assess`: the HIPAA Security Rule gap assessment and audit plan.
+//!
+//! Gathers the evidence (inventory, scan report, vault posture from a data directory, a vault
+//! URL or a saved posture file), runs `phiguard_assess::assess` and writes the report in one
+//! atomic step: a report is either whole or absent.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow};
+use clap::{Args, ValueEnum};
+use http_body_util::{BodyExt, Empty, Limited};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use jiff::civil::Date;
+use phiguard_assess::{
+    Catalog, Evidence, Format, Options, RegimeId, ScanEvidence, Status, VaultEvidence, assess,
+};
+use phiguard_core::posture::VaultPosture;
+use phiguard_inventory::Inventory;
+use phiguard_vault::SystemJob;
+
+use crate::Failure;
+use crate::config::Config;
+
+/// The longest a vault may take to answer the posture request.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The largest posture document accepted from a vault.
+const MAX_POSTURE: usize = 16 * 1024 * 1024;
+
+/// Options of `phiguard assess`.
+#[derive(Debug, Args)]
+pub(crate) struct AssessArgs {
+    /// The platform inventory (TOML, the schema `phiguard scan --inventory` reads).
+    #[arg(long, value_name = "FILE")]
+    inventory: PathBuf,
+    /// A scan report written by `phiguard scan --format json`.
+    #[arg(long, value_name = "FILE")]
+    scan: Option<PathBuf>,
+    /// Read the vault's posture over its API, such as http://127.0.0.1:8620 (plain HTTP; the
+    /// credential comes from --token-file or PHIGUARD_TOKEN).
+    #[arg(long, value_name = "URL", conflicts_with = "posture")]
+    vault: Option<String>,
+    /// A file holding an admin bearer credential for --vault.
+    #[arg(long, value_name = "FILE", requires = "vault")]
+    token_file: Option<PathBuf>,
+    /// A posture document saved earlier (`GET /v1/posture`).
+    #[arg(long, value_name = "FILE")]
+    posture: Option<PathBuf>,
+    /// Where to write the report. For OSCAL, the POA&M goes beside it as `<name>.poam.json`.
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+    /// The report format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+    format: ReportFormat,
+    /// The regime: `security-rule` (in force) or `nprm-2025` (the January 2025 proposal).
+    #[arg(long, default_value = "security-rule")]
+    regime: RegimeId,
+    /// A previous `--format json` report, to show what changed and how long gaps stayed open.
+    #[arg(long, value_name = "FILE")]
+    previous: Option<PathBuf>,
+    /// The day the assessment speaks for (default: today). Attestations and
+    /// re-certifications are judged against it.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<Date>,
+    /// Engineer-weeks the team can spend on remediation per quarter.
+    #[arg(long, value_name = "WEEKS", default_value_t = 12.0)]
+    capacity: f64,
+    /// Also write the data-flow map as Graphviz DOT to FILE.
+    #[arg(long, value_name = "FILE")]
+    dot: Option<PathBuf>,
+    /// Which required specifications fail the run with exit 1.
+    #[arg(long, value_enum, default_value_t = FailOn::NotMet)]
+    fail_on: FailOn,
+}
+
+/// The report formats on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// One self-contained HTML page with charts and the data-flow map.
+    Html,
+    /// Markdown.
+    Md,
+    /// JSON (what --previous reads).
+    Json,
+    /// OSCAL 1.0.6 assessment results plus a POA&M.
+    Oscal,
+}
+
+/// When the run exits 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    /// A required specification is not met.
+    NotMet,
+    /// A required specification is not met or only partially met.
+    Partial,
+    /// Never: always exit 0 when the report was written.
+    Never,
+}
+
+/// Runs the command. `data_dir` is the data directory when one was named on the command line.
+pub(crate) async fn run(
+    config: &Config,
+    args: AssessArgs,
+    data_dir: Option<&Path>,
+) -> Result<ExitCode, Failure> {
+    let input = |e: anyhow::Error| Failure::Input(e);
+    if !(args.capacity > 0.0 && args.capacity <= 1000.0) {
+        return Err(input(anyhow!(
+            "--capacity must be between 0 and 1000 engineer-weeks"
+        )));
+    }
+    let as_of = args
+        .as_of
+        .unwrap_or_else(|| jiff::ZonedDateTime::now().date());
+    let today = jiff::ZonedDateTime::now().date();
+    if as_of > today {
+        return Err(input(anyhow!(
+            "--as-of {as_of} is in the future; assess speaks for a day \
+                                  that has come"
+        )));
+    }
+
+    let catalogs: Vec<Catalog> = RegimeId::ALL
+        .into_iter()
+        .map(Catalog::load)
+        .collect::<Result<_, _>>()
+        .map_err(|e| Failure::Internal(e.into()))?;
+    let is_known = |id: &str| catalogs.iter().any(|catalog| catalog.resolve(id).is_some());
+    let inventory = Inventory::from_path_with_controls(&args.inventory, is_known)
+        .map_err(|e| input(e.into()))?;
+    let scan = match &args.scan {
+        Some(path) => Some(ScanEvidence::from_path(path).map_err(|e| input(e.into()))?),
+        None => None,
+    };
+    let vault = collect_posture(config, &args, data_dir).await?;
+    let previous = match &args.previous {
+        Some(path) => Some(phiguard_assess::load_previous(path).map_err(|e| input(e.into()))?),
+        None => None,
+    };
+
+    let catalog = catalogs
+        .into_iter()
+        .find(|catalog| catalog.regime.id == args.regime)
+        .ok_or_else(|| Failure::Internal(anyhow!("the {} catalog is missing", args.regime)))?;
+    let evidence = Evidence {
+        inventory,
+        inventory_path: args.inventory.clone(),
+        scan,
+        vault,
+        as_of,
+    };
+    let options = Options {
+        capacity_weeks_per_quarter: args.capacity,
+        generated_at: jiff::Timestamp::now(),
+    };
+    let report = assess(&catalog, &evidence, &options, previous.as_ref());
+
+    match args.format {
+        ReportFormat::Html => {
+            write_atomically(&args.out, &phiguard_assess::render(&report, Format::Html))?
+        }
+        ReportFormat::Md => write_atomically(
+            &args.out,
+            &phiguard_assess::render(&report, Format::Markdown),
+        )?,
+        ReportFormat::Json => {
+            write_atomically(&args.out, &phiguard_assess::render(&report, Format::Json))?
+        }
+        ReportFormat::Oscal => {
+            let poam = poam_path(&args.out);
+            write_atomically(&args.out, &phiguard_assess::render(&report, Format::Oscal))?;
+            write_atomically(
+                &poam,
+                &phiguard_assess::pretty(&phiguard_assess::oscal::poam(&report)),
+            )?;
+        }
+    }
+    if let Some(dot) = &args.dot {
+        write_atomically(dot, &phiguard_assess::render(&report, Format::Dot))?;
+    }
+
+    let summary = &report.summary;
+    let count = |status: Status| summary.statuses.get(&status).copied().unwrap_or(0);
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(
+        stdout,
+        "Assessed {} against {}: score {:.1}/100; {} met, {} partially met, {} not met, {} not \
+         assessed, {} not applicable.\n{} gaps ({:.1} engineer-weeks); required not met: {}, \
+         partially met: {}.\nReport: {}",
+        report.platform.name,
+        report.regime.id,
+        summary.score,
+        count(Status::Met),
+        count(Status::PartiallyMet),
+        count(Status::NotMet),
+        count(Status::NotAssessed),
+        count(Status::NotApplicable),
+        summary.gaps,
+        summary.effort_weeks,
+        summary.required_not_met,
+        summary.required_partially_met,
+        args.out.display()
+    );
+    for source in report.sources.iter().filter(|s| !s.used) {
+        let _ = writeln!(stdout, "Evidence {}: {}", source.id, source.description);
+    }
+
+    let failing = match args.fail_on {
+        FailOn::NotMet => summary.required_not_met,
+        FailOn::Partial => summary.required_not_met + summary.required_partially_met,
+        FailOn::Never => 0,
+    };
+    Ok(if failing > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn collect_posture(
+    config: &Config,
+    args: &AssessArgs,
+    data_dir: Option<&Path>,
+) -> Result<Option<VaultEvidence>, Failure> {
+    let input = |e: anyhow::Error| Failure::Input(e);
+    let sources = [
+        data_dir.is_some(),
+        args.vault.is_some(),
+        args.posture.is_some(),
+    ];
+    if sources.iter().filter(|s| **s).count() > 1 {
+        return Err(input(anyhow!(
+            "name one vault evidence source: --data-dir, --vault or --posture"
+        )));
+    }
+
+    let (origin, posture) = if let Some(dir) = data_dir {
+        let mut config = config.clone();
+        config.data_dir = dir.to_owned();
+        let vault = super::open_existing_vault(&config).await?;
+        let platform = phiguard_vault::PLATFORM_TENANT
+            .parse()
+            .map_err(|_| Failure::Internal(anyhow!("the platform tenant id is not a slug")))?;
+        let caller = phiguard_vault::Caller::system(platform, SystemJob::Administration);
+        let posture = vault
+            .posture(&caller, Some(config.server.tls.is_some()))
+            .await?;
+        (format!("data directory {}", dir.display()), posture)
+    } else if let Some(url) = &args.vault {
+        let token = read_token(args.token_file.as_deref()).map_err(input)?;
+        let posture = fetch_posture(url, &token).await?;
+        (format!("{}/v1/posture", url.trim_end_matches('/')), posture)
+    } else if let Some(path) = &args.posture {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the posture file {}", path.display()))
+            .map_err(input)?;
+        let posture: VaultPosture = serde_json::from_str(&text)
+            .map_err(|e| {
+                anyhow!(
+                    "{} is not a vault posture document (line {}, column {})",
+                    path.display(),
+                    e.line(),
+                    e.column()
+                )
+            })
+            .map_err(input)?;
+        (format!("posture file {}", path.display()), posture)
+    } else {
+        return Ok(None);
+    };
+    VaultEvidence::new(origin, posture)
+        .map(Some)
+        .map_err(|e| input(e.into()))
+}
+
+fn read_token(file: Option<&Path>) -> anyhow::Result<String> {
+    let token = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the token file {}", path.display()))?,
+        None => std::env::var("PHIGUARD_TOKEN").map_err(|_| {
+            anyhow!("--vault needs an admin credential: pass --token-file or set PHIGUARD_TOKEN")
+        })?,
+    };
+    let token = token.trim().to_owned();
+    if token.is_empty() {
+        return Err(anyhow!("the admin credential for --vault is empty"));
+    }
+    Ok(token)
+}
+
+async fn fetch_posture(url: &str, token: &str) -> Result<VaultPosture, Failure> {
+    let input = |e: anyhow::Error| Failure::Input(e);
+    let base = url.trim_end_matches('/');
+    if base.starts_with("https://") {
+        return Err(input(anyhow!(
+            "this build reads the vault over plain HTTP only; run assess where plain HTTP on \
+             loopback reaches the vault, or save `GET /v1/posture` to a file and pass --posture"
+        )));
+    }
+    if !base.starts_with("http://") {
+        return Err(input(anyhow!("--vault must start with http://")));
+    }
+    let uri: hyper::Uri = format!("{base}/v1/posture")
+        .parse()
+        .map_err(|_| input(anyhow!("--vault is not a valid URL")))?;
+
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let request = hyper::Request::get(uri.clone())
+        .header("accept", "application/json")
+        .header("x-purpose-of-use", "HOPERAT")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Empty::new())
+        .map_err(|_| input(anyhow!("the posture request could not be formed")))?;
+    let response = tokio::time::timeout(TIMEOUT, client.request(request))
+        .await
+        .map_err(|_| Failure::Internal(anyhow!("{uri} did not answer within {TIMEOUT:?}")))?
+        .map_err(|e| Failure::Internal(anyhow!("cannot reach {uri}: {e}")))?;
+    let status = response.status();
+    let body = Limited::new(response.into_body(), MAX_POSTURE)
+        .collect()
+        .await
+        .map_err(|_| Failure::Internal(anyhow!("the answer from {uri} could not be read")))?
+        .to_bytes();
+    if !status.is_success() {
+        let detail = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|p| p["detail"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        return Err(input(anyhow!("{uri} answered {status}: {detail}")));
+    }
+    serde_json::from_slice(&body)
+        .map_err(|e| input(anyhow!("{uri} did not answer with a posture document: {e}")))
+}
+
+/// `report.json` → `report.poam.json`.
+fn poam_path(out: &Path) -> PathBuf {
+    let stem = out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "assessment".to_owned());
+    out.with_file_name(format!("{stem}.poam.json"))
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
+/// reader never sees half a report.
+fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let fail = |e: std::io::Error| {
+        Failure::Input(anyhow!(
+            "cannot write the report to {}: {e}",
+            path.display()
+        ))
+    };
+    let mut staged = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
+    staged.write_all(text.as_bytes()).map_err(fail)?;
+    staged.as_file().sync_all().map_err(fail)?;
+    staged.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
