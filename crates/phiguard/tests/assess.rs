@@ -346,3 +346,80 @@ fn bad_input_exits_2_names_the_problem_and_writes_nothing() {
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
+
+#[test]
+fn a_vault_over_http_answers_with_its_posture_and_refuses_a_bad_credential() {
+    let workspace = Workspace::new();
+    let tenant = Tenant::create(&workspace, TENANT);
+    let server = workspace.serve();
+    let url = format!("http://{}", server.addr());
+
+    let token_file = workspace.path("admin.token");
+    std::fs::write(&token_file, tenant.admin()).expect("a token file");
+    let out = workspace.path("report.json");
+    let run = assess_bare(
+        &workspace,
+        &[
+            "--vault",
+            &url,
+            "--token-file",
+            &text(&token_file),
+            "--out",
+            &text(&out),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("the report")).expect("JSON");
+    let vault = report["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["kind"] == "vault")
+        .expect("a vault source")
+        .clone();
+    assert_eq!(vault["used"], true, "{vault}");
+    assert!(
+        vault["description"]
+            .as_str()
+            .expect("text")
+            .contains("/v1/posture"),
+        "{vault}"
+    );
+    assert!(
+        !run.stderr.contains(tenant.admin()),
+        "the credential leaked into stderr"
+    );
+
+    // A tenant admin sees its own tenant only.
+    let text_report = std::fs::read_to_string(&out).expect("the report");
+    assert!(text_report.contains(&format!("tenant `{TENANT}`")));
+    assert!(
+        !text_report.contains("tenant `platform`"),
+        "a tenant admin saw the platform"
+    );
+
+    std::fs::write(&token_file, "pg_not-a-real-token").expect("a token file");
+    std::fs::remove_file(&out).expect("remove the report");
+    let run = assess_bare(
+        &workspace,
+        &[
+            "--vault",
+            &url,
+            "--token-file",
+            &text(&token_file),
+            "--out",
+            &text(&out),
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("pg_not-a-real-token"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists());
+}
