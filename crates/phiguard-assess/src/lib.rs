@@ -118,7 +118,9 @@ pub fn render(assessment: &Assessment, format: Format) -> String {
     match format {
         Format::Html => html::render(assessment),
         Format::Markdown => markdown::render(assessment),
-        Format::Json => pretty(&serde_json::to_value(assessment).unwrap_or_default()),
+        // Serialised from the struct, not through `Value`, so that the key order is the
+        // struct's whether or not another crate turns on serde_json's `preserve_order`.
+        Format::Json => serde_json::to_string_pretty(assessment).unwrap_or_default() + "\n",
         Format::Oscal => pretty(&oscal::assessment_results(assessment)),
         Format::Dot => assessment.flows.to_dot(),
     }
