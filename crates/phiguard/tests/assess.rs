@@ -140,6 +140,8 @@ fn a_real_vault_and_scan_give_every_format_and_gate_ci() {
         check("vault.integrity")
     );
     assert_eq!(check("scan.browser-storage")["status"], "not_met");
+    // No phiguard.toml and no environment: whether `serve` uses TLS is unknown, not "no".
+    assert_eq!(check("vault.transmission")["status"], "not_assessed");
 
     for (format, name) in [
         ("html", "report.html"),

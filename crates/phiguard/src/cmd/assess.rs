@@ -102,11 +102,14 @@ enum FailOn {
     Never,
 }
 
-/// Runs the command. `data_dir` is the data directory when one was named on the command line.
+/// Runs the command. `data_dir` is the data directory when one was named on the command line;
+/// `server_config_known` says whether `config` came from a file or the environment, so that
+/// its TLS setting is evidence rather than a default.
 pub(crate) async fn run(
     config: &Config,
     args: AssessArgs,
     data_dir: Option<&Path>,
+    server_config_known: bool,
 ) -> Result<ExitCode, Failure> {
     let input = |e: anyhow::Error| Failure::Input(e);
     if !(args.capacity > 0.0 && args.capacity <= 1000.0) {
@@ -137,7 +140,7 @@ pub(crate) async fn run(
         Some(path) => Some(ScanEvidence::from_path(path).map_err(|e| input(e.into()))?),
         None => None,
     };
-    let vault = collect_posture(config, &args, data_dir).await?;
+    let vault = collect_posture(config, &args, data_dir, server_config_known).await?;
     let previous = match &args.previous {
         Some(path) => Some(phiguard_assess::load_previous(path).map_err(|e| input(e.into()))?),
         None => None,
@@ -226,6 +229,7 @@ async fn collect_posture(
     config: &Config,
     args: &AssessArgs,
     data_dir: Option<&Path>,
+    server_config_known: bool,
 ) -> Result<Option<VaultEvidence>, Failure> {
     let input = |e: anyhow::Error| Failure::Input(e);
     let sources = [
@@ -248,7 +252,10 @@ async fn collect_posture(
             .map_err(|_| Failure::Internal(anyhow!("the platform tenant id is not a slug")))?;
         let caller = phiguard_vault::Caller::system(platform, SystemJob::Administration);
         let posture = vault
-            .posture(&caller, Some(config.server.tls.is_some()))
+            .posture(
+                &caller,
+                server_config_known.then(|| config.server.tls.is_some()),
+            )
             .await?;
         (format!("data directory {}", dir.display()), posture)
     } else if let Some(url) = &args.vault {
