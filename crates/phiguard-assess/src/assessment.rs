@@ -278,6 +278,11 @@ pub fn assess(
         };
         let status = if control.not_applicable.is_some() {
             Status::NotApplicable
+        } else if checks
+            .iter()
+            .any(|c| c.check.is_decisive() && c.status == Status::NotMet)
+        {
+            Status::NotMet
         } else if assessed_unit {
             let status = Status::combine(checks.iter().map(|c| c.status));
             if status == Status::NotApplicable && !checks.is_empty() {
@@ -478,46 +483,46 @@ fn gap(
     }
 }
 
+/// The smallest capacity a roadmap accepts, in engineer-weeks per quarter.
+pub const MIN_CAPACITY_WEEKS: f64 = 1.0;
+
 /// Places gaps in quarters, riskiest first, filling each quarter up to the team's capacity.
-/// The first quarter is the one after `as_of`.
+/// The first quarter is the one after `as_of`; a gap larger than a quarter's capacity starts
+/// a quarter of its own and takes as many following quarters as it needs.
 fn plan(gaps: &mut [Gap], as_of: Date, capacity: f64) -> Vec<Quarter> {
-    let capacity = if capacity > 0.0 { capacity } else { 12.0 };
-    let (mut year, mut quarter) = (i32::from(as_of.year()), (as_of.month() - 1) / 3 + 1);
-    let next = |year: &mut i32, quarter: &mut i8| {
-        if *quarter == 4 {
-            *year += 1;
-            *quarter = 1;
-        } else {
-            *quarter += 1;
-        }
+    let capacity = if capacity.is_finite() && capacity >= MIN_CAPACITY_WEEKS {
+        capacity
+    } else {
+        12.0
     };
-    next(&mut year, &mut quarter);
+    let first = i64::from(as_of.year()) * 4 + i64::from((as_of.month() - 1) / 3) + 1;
+    let label = |index: i64| format!("{}-Q{}", index.div_euclid(4), index.rem_euclid(4) + 1);
 
     let mut roadmap: Vec<Quarter> = Vec::new();
-    let mut used = 0.0;
+    let (mut quarter, mut used) = (first, 0.0);
     for gap in gaps.iter_mut() {
         if used > 0.0 && used + gap.effort_weeks > capacity {
-            next(&mut year, &mut quarter);
+            quarter += 1;
             used = 0.0;
         }
-        let label = format!("{year}-Q{quarter}");
+        gap.quarter = label(quarter);
         used += gap.effort_weeks;
-        gap.quarter = label.clone();
         match roadmap.last_mut() {
-            Some(last) if last.quarter == label => {
+            Some(last) if last.quarter == gap.quarter => {
                 last.controls.push(gap.control.clone());
                 last.effort_weeks += gap.effort_weeks;
             }
             _ => roadmap.push(Quarter {
-                quarter: label,
+                quarter: gap.quarter.clone(),
                 controls: vec![gap.control.clone()],
                 effort_weeks: gap.effort_weeks,
             }),
         }
-        // A gap bigger than a quarter takes the following quarters too.
-        while used > capacity {
-            next(&mut year, &mut quarter);
-            used -= capacity;
+        if used > capacity {
+            // Efforts are at most 52 weeks (the catalog checks), so this is a small number.
+            let spill = ((used - capacity) / capacity).ceil() as i64;
+            quarter += spill;
+            used -= capacity * spill as f64;
         }
     }
     roadmap

@@ -305,8 +305,10 @@ impl Catalog {
         let citation = citation.trim();
         self.control(citation).or_else(|| {
             let standard = citation.strip_suffix("(i)")?;
-            self.control(standard)
-                .filter(|control| control.kind == ControlKind::Standard)
+            self.control(standard).filter(|control| {
+                control.kind == ControlKind::Standard
+                    && self.specifications_of(&control.id).next().is_some()
+            })
         })
     }
 
@@ -539,6 +541,8 @@ mod tests {
             "164.308(a)(1)(ii)(C)"
         );
         assert!(catalog.resolve("164.308(a)(1)(ii)(Z)").is_none());
+        // 164.308(a)(8) has no specifications, so it has no paragraph (i).
+        assert!(catalog.resolve("164.308(a)(8)(i)").is_none());
         // A specification ending in (i) is itself, never its standard.
         assert_eq!(
             catalog.resolve("164.310(d)(2)(i)").unwrap().id,

@@ -128,6 +128,16 @@ impl CheckId {
         }
     }
 
+    /// Whether failing this check fails its control outright, whatever else is met: PHI sent to
+    /// a party without a BAA, a settings screen open to customers and a ledger that does not
+    /// match its signed checkpoint are each a violation on their own.
+    pub const fn is_decisive(self) -> bool {
+        matches!(
+            self,
+            CheckId::BusinessAssociates | CheckId::AdminSurfaces | CheckId::LedgerIntegrity
+        )
+    }
+
     /// The scan rules a scan check reads.
     pub const fn scan_rules(self) -> &'static [&'static str] {
         match self {
@@ -433,6 +443,20 @@ fn inventory(check: CheckId, evidence: &Evidence) -> (&'static str, Vec<Item>) {
                                 role.id
                             ),
                         ),
+                        (Some(0), _) => (
+                            Status::NotMet,
+                            format!(
+                                "role `{}` has a re-certification schedule of 0 days",
+                                role.id
+                            ),
+                        ),
+                        (Some(_), Some(last)) if last > evidence.as_of => (
+                            Status::NotAssessed,
+                            format!(
+                                "role `{}` records a re-certification on {last}, after {}",
+                                role.id, evidence.as_of
+                            ),
+                        ),
                         (Some(days), Some(last)) => {
                             let age = days_between(last, evidence.as_of);
                             if age > i64::from(days) {
@@ -504,7 +528,11 @@ fn inventory(check: CheckId, evidence: &Evidence) -> (&'static str, Vec<Item>) {
                 .roles
                 .iter()
                 .filter(|role| role.provisioning != Provisioning::ApiKey)
-                .filter(|role| !role.categories.is_empty() || role.id.as_str().contains("admin"))
+                .filter(|role| {
+                    !role.categories.is_empty()
+                        || role.id.as_str().contains("admin")
+                        || role.provisioning == Provisioning::SharedAccount
+                })
                 .map(|role| {
                     if role.mfa {
                         Item::new(Status::Met, 1, format!("role `{}` requires MFA", role.id))
@@ -653,18 +681,25 @@ fn attestation(
     control: &Control,
     evidence: &Evidence,
 ) -> (&'static str, Vec<Item>) {
-    let covers = |citation: &str| {
-        let citation = catalog
-            .resolve(citation)
-            .map_or(citation, |c| c.id.as_str());
-        citation == control.id || control.standard.as_deref() == Some(citation)
+    // An attestation names the control it covers. One written for a standard that has
+    // specifications is taken as half the evidence for each of them: each specification is its
+    // own obligation and wants its own statement.
+    let reach = |citation: &str| -> Option<bool> {
+        let id = catalog.resolve(citation)?.id.as_str();
+        if id == control.id {
+            Some(true)
+        } else if control.standard.as_deref() == Some(id) {
+            Some(false)
+        } else {
+            None
+        }
     };
     let mut items: Vec<Item> = evidence
         .inventory
         .attestations
         .iter()
-        .filter(|attestation| covers(attestation.control.get_ref()))
-        .map(|attestation| {
+        .filter_map(|attestation| Some((attestation, reach(attestation.control.get_ref())?)))
+        .map(|(attestation, exact)| {
             let owner = Some(attestation.owner.as_str());
             let signed = format!(
                 "attestation `{}` for {} by {} on {} ({})",
@@ -675,24 +710,59 @@ fn attestation(
                 attestation.document
             );
             let age = days_between(attestation.date, evidence.as_of);
-            if age < 0 {
+            let blank = [
+                &attestation.title,
+                &attestation.owner,
+                &attestation.document,
+            ]
+            .iter()
+            .any(|field| field.trim().is_empty());
+            let expired_days = attestation
+                .expires
+                .map(|expires| days_between(expires, evidence.as_of))
+                .filter(|days| *days > 0);
+            if blank {
+                Item::new(
+                    Status::NotAssessed,
+                    3,
+                    format!("{signed} lacks a title, owner or document"),
+                )
+            } else if age < 0 {
                 Item::new(
                     Status::NotAssessed,
                     3,
                     format!("{signed} is dated after {}", evidence.as_of),
                 )
-            } else if let Some(expires) = attestation.expires.filter(|e| *e < evidence.as_of) {
+            } else if attestation.expires.is_some_and(|e| e < attestation.date) {
                 Item::new(
-                    Status::PartiallyMet,
+                    Status::NotAssessed,
                     3,
-                    format!("{signed} expired on {expires}"),
+                    format!("{signed} expires before it was signed"),
+                )
+            } else if let Some(days) = expired_days {
+                let status = if days > 365 {
+                    Status::NotMet
+                } else {
+                    Status::PartiallyMet
+                };
+                Item::new(status, 3, format!("{signed} expired {days} days ago")).owned_by(owner)
+            } else if age > 365 {
+                let status = if age > 730 {
+                    Status::NotMet
+                } else {
+                    Status::PartiallyMet
+                };
+                Item::new(
+                    status,
+                    3,
+                    format!("{signed} is {age} days old; renew it at least yearly"),
                 )
                 .owned_by(owner)
-            } else if attestation.expires.is_none() && age > 365 {
+            } else if !exact {
                 Item::new(
                     Status::PartiallyMet,
                     3,
-                    format!("{signed} is {age} days old and has no expiry; renew it yearly"),
+                    format!("{signed} covers the standard; attest {} itself", control.id),
                 )
                 .owned_by(owner)
             } else {
@@ -734,6 +804,13 @@ fn scan(check: CheckId, evidence: &Evidence) -> Result<(&'static str, Vec<Item>)
         CheckId::ScanInTransit => "TLS in infrastructure code and configuration",
         _ => "Secrets in plain manifests",
     };
+
+    if scan.files_scanned == 0 {
+        return Err(
+            "not assessed: the scan report analysed no files (check the paths it was \
+                    given)",
+        );
+    }
 
     let findings: Vec<Item> = scan
         .findings_of(rules)
@@ -1020,7 +1097,8 @@ fn vault(check: CheckId, evidence: &Evidence) -> Result<(&'static str, Vec<Item>
                 },
                 2,
                 format!(
-                    "credentials issued to people expire after {} minutes",
+                    "credentials issued to people expire {} minutes after issue (an absolute \
+                     lifetime; idle sessions in front-ends need their own timeout)",
                     posture.user_credential_minutes
                 ),
             )],
@@ -1028,7 +1106,11 @@ fn vault(check: CheckId, evidence: &Evidence) -> Result<(&'static str, Vec<Item>
         CheckId::VaultTransmission => (
             "TLS on the vault's API",
             vec![match posture.tls_configured {
-                Some(true) => Item::new(Status::Met, 1, "the vault's API serves TLS 1.2 or 1.3"),
+                Some(true) => Item::new(
+                    Status::Met,
+                    1,
+                    "the server configuration enables TLS (1.2 and 1.3 only)",
+                ),
                 Some(false) => Item::new(
                     Status::NotMet,
                     4,

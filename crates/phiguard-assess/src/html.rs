@@ -18,6 +18,7 @@ margin:18px 0}
 h2{margin-top:0;font-size:20px;color:#17324d}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{border-bottom:1px solid #e5e8ec;padding:6px 8px;text-align:left;vertical-align:top}
+td:first-child{white-space:nowrap}
 th{background:#f0f2f5}
 .pill{display:inline-block;border-radius:10px;padding:1px 9px;font-size:12px;white-space:nowrap}
 .met{background:#d4edda;color:#155724}.partially_met{background:#fff3cd;color:#856404}
@@ -91,7 +92,9 @@ pub(crate) fn render(assessment: &Assessment) -> String {
     );
 
     summary(&mut out, a);
-    if let Some(changes) = &a.changes {
+    if let Some(changes) = a.changes.as_ref().filter(|c| {
+        !(c.status_changes.is_empty() && c.new_gaps.is_empty() && c.closed_gaps.is_empty())
+    }) {
         let _ = writeln!(
             out,
             "<section><h2>Changes since {}</h2><p>Score {:.1} → {:.1}. New gaps: {}. Closed \
@@ -378,7 +381,7 @@ fn roadmap(out: &mut String, a: &Assessment) {
         );
     }
     out.push_str(
-        "</svg><table><tr><th>quarter</th><th>control</th><th>risk</th>\
+        "</svg><table><tr><th>quarter</th><th>control</th><th>status</th><th>risk</th>\
                   <th>effort</th><th>owner</th><th>remediation</th></tr>",
     );
     for gap in &a.gaps {
@@ -389,11 +392,12 @@ fn roadmap(out: &mut String, a: &Assessment) {
         };
         let _ = write!(
             out,
-            "<tr><td>{}</td><td><b>{}</b> {}</td><td><span class=\"pill {}\">{} {}</span></td>\
-             <td>{:.1} wk</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td><b>{}</b> {}</td><td>{}</td><td><span class=\"pill {}\">{} \
+             {}</span></td><td>{:.1} wk</td><td>{}</td><td>{}</td></tr>",
             esc(&gap.quarter),
             esc(&gap.control),
             esc(&gap.title),
+            pill(gap.status),
             esc(&gap.risk.level),
             esc(&gap.risk.level),
             gap.risk.score,

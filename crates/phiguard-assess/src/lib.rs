@@ -81,7 +81,8 @@ mod status;
 
 pub use assessment::{
     ASSESSMENT_VERSION, Assessment, Changes, ControlResult, DocumentRequest, FamilyScore, Gap,
-    Options, PlatformSummary, Quarter, Risk, SourceSummary, StatusChange, Summary, assess,
+    MIN_CAPACITY_WEEKS, Options, PlatformSummary, Quarter, Risk, SourceSummary, StatusChange,
+    Summary, assess,
 };
 pub use catalog::{
     Catalog, CatalogError, Control, ControlKind, FailurePattern, Family, Regime, RegimeId,

@@ -6,7 +6,8 @@ use crate::assessment::Assessment;
 use crate::penalty::dollars;
 use crate::status::Status;
 
-/// Renders the report.
+/// Renders the report. Text from the inventory, the scan and the catalog is escaped, so a name
+/// such as `<script>` reads as text wherever the Markdown is rendered.
 pub(crate) fn render(assessment: &Assessment) -> String {
     let mut out = String::new();
     let a = assessment;
@@ -198,7 +199,14 @@ pub(crate) fn render(assessment: &Assessment) -> String {
          2024-08-08; 2019 enforcement-discretion caps); tier 4 maximum ${}.",
         dollars(crate::penalty::SCHEDULES[0].tiers[3].maximum)
     );
-    out
+    escape_html(&out)
+}
+
+/// Markdown renderers pass raw HTML through; nothing in a report is meant as HTML.
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn list_or_none(items: &[String]) -> String {

@@ -148,6 +148,24 @@ impl References<'_> {
             self.defined(&systems, &store.system, "data_stores.system", "system")?;
             if let Some(original) = &store.backup_of {
                 self.defined(&stores, original, "data_stores.backup_of", "data store")?;
+                if *original.get_ref() == store.id {
+                    return Err(self.at(
+                        original,
+                        "data_stores.backup_of",
+                        format!("data store `{}` names itself as what it backs up", store.id),
+                    ));
+                }
+            }
+            if !store.holds_phi && !store.categories.is_empty() {
+                return Err(self.at(
+                    &store.system,
+                    "data_stores.holds_phi",
+                    format!(
+                        "data store `{}` lists PHI categories but says `holds_phi = false`; \
+                         set `holds_phi = true` or remove the categories",
+                        store.id
+                    ),
+                ));
             }
         }
         for integration in &inventory.integrations {
@@ -321,12 +339,41 @@ fn without_quoted_values(message: &str) -> String {
             None => out.push(c),
         }
     }
-    out.trim().to_owned()
+    hide_backticked_values(out.trim())
+}
+
+/// serde names a rejected enum variant or number in backticks (``unknown variant `x` ``,
+/// ``integer `7` ``); field names and the expected variants stay, the rejected value goes.
+fn hide_backticked_values(message: &str) -> String {
+    let mut out = message.to_owned();
+    for marker in ["variant `", "integer `", "float `", "value `"] {
+        while let Some(start) = out.find(marker) {
+            let open = start + marker.len();
+            let Some(close) = out[open..].find('`') else {
+                break;
+            };
+            out.replace_range(start + marker.len() - 1..open + close + 1, "(value not shown)");
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rejected_variants_and_numbers_are_not_echoed() {
+        let message = without_quoted_values(
+            "unknown variant `Jane Doe 999-12-3456`, expected one of `storefront`, `backend`",
+        );
+        assert_eq!(
+            message,
+            "unknown variant (value not shown), expected one of `storefront`, `backend`"
+        );
+        let message = without_quoted_values("invalid value: integer `999123456`, expected u32");
+        assert!(!message.contains("999123456"), "{message}");
+    }
 
     #[test]
     fn quoted_values_are_removed_from_messages() {
