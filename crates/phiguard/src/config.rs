@@ -91,7 +91,9 @@ impl Config {
             }
             None => {}
         }
-        figment = figment.merge(Env::prefixed("PHIGUARD_").split("__"));
+        // PHIGUARD_TOKEN is a credential for commands that call a vault (`assess --vault`),
+        // not a setting.
+        figment = figment.merge(Env::prefixed("PHIGUARD_").ignore(&["token"]).split("__"));
 
         figment
             .extract()

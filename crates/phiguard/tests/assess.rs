@@ -425,3 +425,199 @@ fn a_vault_over_http_answers_with_its_posture_and_refuses_a_bad_credential() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn outputs_never_overwrite_inputs_or_each_other_and_oscal_is_all_or_nothing() {
+    let workspace = Workspace::new();
+    let inventory = workspace.path("inventory.toml");
+    std::fs::copy(example("shopify-plus-pharmacy.toml"), &inventory).expect("a copy");
+    let before = std::fs::read(&inventory).expect("the inventory");
+
+    let run = bare(
+        &workspace,
+        &[
+            "assess",
+            "--inventory",
+            &text(&inventory),
+            "--out",
+            &text(&inventory),
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is one of assess's inputs"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(&inventory).expect("the inventory"), before);
+
+    let out = workspace.path("plan.html");
+    let run = bare(
+        &workspace,
+        &[
+            "assess",
+            "--inventory",
+            &text(&inventory),
+            "--out",
+            &text(&out),
+            "--dot",
+            &text(&out),
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+
+    // The POA&M's place is taken by a directory: nothing of the OSCAL pair may be written.
+    let results = workspace.path("ar.json");
+    std::fs::create_dir(workspace.path("ar.poam.json")).expect("a directory");
+    let run = bare(
+        &workspace,
+        &[
+            "assess",
+            "--inventory",
+            &text(&inventory),
+            "--out",
+            &text(&results),
+            "--format",
+            "oscal",
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(!results.exists(), "half of the OSCAL pair was written");
+
+    // Without --format, the extension decides.
+    let json = workspace.path("plan.json");
+    let run = bare(
+        &workspace,
+        &[
+            "assess",
+            "--inventory",
+            &text(&inventory),
+            "--out",
+            &text(&json),
+        ],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let written = std::fs::read_to_string(&json).expect("the report");
+    assert!(written.starts_with('{'), "plan.json is not JSON");
+
+    let run = bare(
+        &workspace,
+        &[
+            "assess",
+            "--inventory",
+            &text(&inventory),
+            "--out",
+            &text(&out),
+            "--capacity",
+            "0.001",
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+}
+
+#[test]
+fn the_token_variable_works_and_other_tenants_stay_out_of_the_report() {
+    let workspace = Workspace::new();
+    let northwind = Tenant::create(&workspace, TENANT);
+    let southwind = Tenant::create(&workspace, "southwind");
+    let server = workspace.serve();
+    let url = format!("http://{}", server.addr());
+    let out = workspace.path("report.json");
+
+    // PHIGUARD_TOKEN carries the credential; it is not taken for a setting.
+    let mut command = std::process::Command::new(common::BIN);
+    command
+        .current_dir(workspace.root())
+        .env("PHIGUARD_TOKEN", northwind.admin())
+        .args([
+            "assess",
+            "--inventory",
+            &example("shopify-plus-pharmacy.toml"),
+        ])
+        .args(["--vault", &url, "--out", &text(&out)]);
+    let run = common::run(&mut command);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(out.is_file());
+
+    // Southwind's administrator cannot stand in for Northwind's platform.
+    let token = workspace.path("southwind.token");
+    std::fs::write(&token, southwind.admin()).expect("a token file");
+    let run = assess_bare(
+        &workspace,
+        &[
+            "--vault",
+            &url,
+            "--token-file",
+            &text(&token),
+            "--out",
+            &text(&workspace.path("x.json")),
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("covers none of the inventory's tenants"),
+        "{}",
+        run.stderr
+    );
+
+    // A data directory read sees every tenant; the report keeps only the platform's own.
+    drop(server);
+    let run = assess(&workspace, &["--out", &text(&out), "--format", "json"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let report = std::fs::read_to_string(&out).expect("the report");
+    assert!(
+        !report.contains("southwind"),
+        "another tenant reached the report"
+    );
+    assert!(report.contains("tenants outside this platform left out"));
+
+    let run = assess_bare(
+        &workspace,
+        &[
+            "--vault",
+            "http://user:pw@127.0.0.1:1",
+            "--out",
+            &text(&out),
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+}
+
+#[test]
+fn a_later_or_foreign_previous_report_is_refused() {
+    let workspace = Workspace::new();
+    let first = workspace.path("first.json");
+    let run = assess_bare(
+        &workspace,
+        &["--out", &text(&first), "--as-of", "2026-11-01"],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+
+    let out = workspace.path("second.json");
+    let run = assess_bare(
+        &workspace,
+        &[
+            "--out",
+            &text(&out),
+            "--previous",
+            &text(&first),
+            "--as-of",
+            "2026-10-01",
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    let run = assess_bare(
+        &workspace,
+        &[
+            "--out",
+            &text(&out),
+            "--previous",
+            &text(&first),
+            "--regime",
+            "nprm-2025",
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(!out.exists());
+}

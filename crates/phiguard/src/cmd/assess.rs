@@ -11,10 +11,6 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
 use clap::{Args, ValueEnum};
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use jiff::civil::Date;
 use phiguard_assess::{
     Catalog, Evidence, Format, Options, RegimeId, ScanEvidence, Status, VaultEvidence, assess,
@@ -23,6 +19,7 @@ use phiguard_core::posture::VaultPosture;
 use phiguard_inventory::Inventory;
 use phiguard_vault::SystemJob;
 
+use super::client::{GetError, VaultClient};
 use crate::Failure;
 use crate::config::Config;
 
@@ -54,9 +51,9 @@ pub(crate) struct AssessArgs {
     /// Where to write the report. For OSCAL, the POA&M goes beside it as `<name>.poam.json`.
     #[arg(long, value_name = "PATH")]
     out: PathBuf,
-    /// The report format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
-    format: ReportFormat,
+    /// The report format (default: from the extension of --out: .md, .json, otherwise HTML).
+    #[arg(long, value_enum)]
+    format: Option<ReportFormat>,
     /// The regime: `security-rule` (in force) or `nprm-2025` (the January 2025 proposal).
     #[arg(long, default_value = "security-rule")]
     regime: RegimeId,
@@ -112,9 +109,10 @@ pub(crate) async fn run(
     server_config_known: bool,
 ) -> Result<ExitCode, Failure> {
     let input = |e: anyhow::Error| Failure::Input(e);
-    if !(args.capacity > 0.0 && args.capacity <= 1000.0) {
+    if !(args.capacity >= phiguard_assess::MIN_CAPACITY_WEEKS && args.capacity <= 1000.0) {
         return Err(input(anyhow!(
-            "--capacity must be between 0 and 1000 engineer-weeks"
+            "--capacity must be from {} to 1000 engineer-weeks per quarter",
+            phiguard_assess::MIN_CAPACITY_WEEKS
         )));
     }
     let as_of = args
@@ -123,8 +121,7 @@ pub(crate) async fn run(
     let today = jiff::ZonedDateTime::now().date();
     if as_of > today {
         return Err(input(anyhow!(
-            "--as-of {as_of} is in the future; assess speaks for a day \
-                                  that has come"
+            "--as-of {as_of} is in the future; assess speaks for a day that has come"
         )));
     }
 
@@ -140,9 +137,28 @@ pub(crate) async fn run(
         Some(path) => Some(ScanEvidence::from_path(path).map_err(|e| input(e.into()))?),
         None => None,
     };
+    let format = args.format.unwrap_or_else(|| format_of(&args.out));
+    let outputs = outputs(&args, format)?;
     let vault = collect_posture(config, &args, data_dir, server_config_known).await?;
+    let vault = match vault {
+        Some(vault) => Some(for_platform(vault, &inventory, as_of)?),
+        None => None,
+    };
     let previous = match &args.previous {
-        Some(path) => Some(phiguard_assess::load_previous(path).map_err(|e| input(e.into()))?),
+        Some(path) => {
+            let previous = phiguard_assess::load_previous(path).map_err(|e| input(e.into()))?;
+            if previous.as_of > as_of || previous.regime.id != args.regime {
+                return Err(input(anyhow!(
+                    "{} is an assessment of {} as of {}; compare only with an earlier \
+                     assessment of the same regime ({} as of {as_of})",
+                    path.display(),
+                    previous.regime.id,
+                    previous.as_of,
+                    args.regime
+                )));
+            }
+            Some(previous)
+        }
         None => None,
     };
 
@@ -163,28 +179,20 @@ pub(crate) async fn run(
     };
     let report = assess(&catalog, &evidence, &options, previous.as_ref());
 
-    match args.format {
-        ReportFormat::Html => {
-            write_atomically(&args.out, &phiguard_assess::render(&report, Format::Html))?
-        }
-        ReportFormat::Md => write_atomically(
-            &args.out,
-            &phiguard_assess::render(&report, Format::Markdown),
-        )?,
-        ReportFormat::Json => {
-            write_atomically(&args.out, &phiguard_assess::render(&report, Format::Json))?
-        }
-        ReportFormat::Oscal => {
-            let poam = poam_path(&args.out);
-            write_atomically(&args.out, &phiguard_assess::render(&report, Format::Oscal))?;
-            write_atomically(
-                &poam,
-                &phiguard_assess::pretty(&phiguard_assess::oscal::poam(&report)),
-            )?;
-        }
+    // Stage every file first and move them into place only when all are written, so a failure
+    // leaves no report, or an old one, rather than half of a new set.
+    let mut staged = Vec::with_capacity(outputs.len());
+    for (path, what) in &outputs {
+        let text = match what {
+            Output::Report(Format::Oscal) => phiguard_assess::render(&report, Format::Oscal),
+            Output::Report(format) => phiguard_assess::render(&report, *format),
+            Output::Poam => phiguard_assess::pretty(&phiguard_assess::oscal::poam(&report)),
+        };
+        staged.push((path, stage(path, &text)?));
     }
-    if let Some(dot) = &args.dot {
-        write_atomically(dot, &phiguard_assess::render(&report, Format::Dot))?;
+    for (path, file) in staged {
+        file.persist(path)
+            .map_err(|e| write_failure(path, &e.error))?;
     }
 
     let summary = &report.summary;
@@ -312,36 +320,35 @@ async fn fetch_posture(url: &str, token: &str) -> Result<VaultPosture, Failure> 
     if !base.starts_with("http://") {
         return Err(input(anyhow!("--vault must start with http://")));
     }
+    if base.contains('@') {
+        return Err(input(anyhow!(
+            "--vault must not carry credentials in the URL; use --token-file or PHIGUARD_TOKEN"
+        )));
+    }
     let uri: hyper::Uri = format!("{base}/v1/posture")
         .parse()
         .map_err(|_| input(anyhow!("--vault is not a valid URL")))?;
 
-    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
-    let request = hyper::Request::get(uri.clone())
-        .header("accept", "application/json")
-        .header("x-purpose-of-use", "HOPERAT")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Empty::new())
-        .map_err(|_| input(anyhow!("the posture request could not be formed")))?;
-    let response = tokio::time::timeout(TIMEOUT, client.request(request))
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("accept", "application/json"),
+        ("x-purpose-of-use", "HOPERAT"),
+        ("authorization", bearer.as_str()),
+    ];
+    let body = VaultClient::new(TIMEOUT, MAX_POSTURE)
+        .get(&uri, &headers)
         .await
-        .map_err(|_| Failure::Internal(anyhow!("{uri} did not answer within {TIMEOUT:?}")))?
-        .map_err(|e| Failure::Internal(anyhow!("cannot reach {uri}: {e}")))?;
-    let status = response.status();
-    let body = Limited::new(response.into_body(), MAX_POSTURE)
-        .collect()
-        .await
-        .map_err(|_| Failure::Internal(anyhow!("the answer from {uri} could not be read")))?
-        .to_bytes();
-    if !status.is_success() {
-        let detail = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|p| p["detail"].as_str().map(str::to_owned))
-            .unwrap_or_default();
-        return Err(input(anyhow!("{uri} answered {status}: {detail}")));
-    }
-    serde_json::from_slice(&body)
-        .map_err(|e| input(anyhow!("{uri} did not answer with a posture document: {e}")))
+        .map_err(|error| match error {
+            GetError::Unreachable(e) => Failure::Internal(e),
+            GetError::Refused(e) => Failure::Input(e),
+        })?;
+    serde_json::from_slice(&body).map_err(|e| {
+        input(anyhow!(
+            "{uri} did not answer with a posture document (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 /// `report.json` → `report.poam.json`.
@@ -353,22 +360,153 @@ fn poam_path(out: &Path) -> PathBuf {
     out.with_file_name(format!("{stem}.poam.json"))
 }
 
-/// Writes `text` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees half a report.
-fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
+/// What one output file holds.
+enum Output {
+    /// The report in a format.
+    Report(Format),
+    /// The OSCAL plan of action and milestones.
+    Poam,
+}
+
+/// The format `--out`'s extension suggests.
+fn format_of(out: &Path) -> ReportFormat {
+    match out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("md" | "markdown") => ReportFormat::Md,
+        Some("json") => ReportFormat::Json,
+        _ => ReportFormat::Html,
+    }
+}
+
+/// The files to write, refusing targets that are inputs, each other, or not regular files.
+fn outputs(args: &AssessArgs, format: ReportFormat) -> Result<Vec<(PathBuf, Output)>, Failure> {
+    let mut outputs = vec![(
+        args.out.clone(),
+        Output::Report(match format {
+            ReportFormat::Html => Format::Html,
+            ReportFormat::Md => Format::Markdown,
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Oscal => Format::Oscal,
+        }),
+    )];
+    if format == ReportFormat::Oscal {
+        outputs.push((poam_path(&args.out), Output::Poam));
+    }
+    if let Some(dot) = &args.dot {
+        outputs.push((dot.clone(), Output::Report(Format::Dot)));
+    }
+
+    let inputs: Vec<&PathBuf> = [
+        Some(&args.inventory),
+        args.scan.as_ref(),
+        args.posture.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    for (i, (path, _)) in outputs.iter().enumerate() {
+        if inputs.iter().any(|input| same(path, input)) {
+            return Err(Failure::Input(anyhow!(
+                "{} is one of assess's inputs; write the report somewhere else",
+                path.display()
+            )));
+        }
+        if outputs[..i].iter().any(|(other, _)| same(path, other)) {
+            return Err(Failure::Input(anyhow!(
+                "{} would be written twice; give --out and --dot different files",
+                path.display()
+            )));
+        }
+        if let Ok(metadata) = std::fs::symlink_metadata(path)
+            && !metadata.is_file()
+        {
+            return Err(Failure::Input(anyhow!(
+                "{} exists and is not a regular file; assess replaces only files",
+                path.display()
+            )));
+        }
+    }
+    Ok(outputs)
+}
+
+/// Writes `text` to a temporary file beside `path`, to be moved into place with `persist`.
+fn stage(path: &Path, text: &str) -> Result<tempfile::NamedTempFile, Failure> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => PathBuf::from("."),
     };
-    let fail = |e: std::io::Error| {
-        Failure::Input(anyhow!(
-            "cannot write the report to {}: {e}",
-            path.display()
-        ))
-    };
+    let fail = |e: std::io::Error| write_failure(path, &e);
     let mut staged = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
     staged.write_all(text.as_bytes()).map_err(fail)?;
     staged.as_file().sync_all().map_err(fail)?;
-    staged.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    Ok(staged)
+}
+
+fn write_failure(path: &Path, error: &std::io::Error) -> Failure {
+    Failure::Input(anyhow!("cannot write {}: {}", path.display(), error.kind()))
+}
+
+/// Keeps the tenants of the inventory's platform (and the platform tenant, whose ledger records
+/// administration), and refuses a posture that covers none of them or was collected far from
+/// the assessment date.
+fn for_platform(
+    mut vault: VaultEvidence,
+    inventory: &Inventory,
+    as_of: Date,
+) -> Result<VaultEvidence, Failure> {
+    let collected = vault
+        .posture
+        .collected_at
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    let span = collected
+        .until((jiff::Unit::Day, as_of))
+        .map_or(i64::MAX, |span| i64::from(span.get_days()).abs());
+    if span > 31 {
+        return Err(Failure::Input(anyhow!(
+            "the vault posture from {} was collected on {collected}, more than 31 days from \
+             the assessment date {as_of}; collect a fresh one",
+            vault.origin
+        )));
+    }
+
+    let wanted = &inventory.platform.tenants;
+    if wanted.is_empty() {
+        return Ok(vault);
+    }
+    let before = vault.posture.tenants.len();
+    vault.posture.tenants.retain(|tenant| {
+        wanted.contains(&tenant.tenant) || tenant.tenant.as_str() == phiguard_vault::PLATFORM_TENANT
+    });
+    let covered = vault
+        .posture
+        .tenants
+        .iter()
+        .filter(|t| wanted.contains(&t.tenant))
+        .count();
+    if covered == 0 {
+        let names: Vec<String> = wanted.iter().map(ToString::to_string).collect();
+        return Err(Failure::Input(anyhow!(
+            "the vault posture from {} covers none of the inventory's tenants ({}); use a \
+             credential of one of them or of the platform operator",
+            vault.origin,
+            names.join(", ")
+        )));
+    }
+    let left_out = before - vault.posture.tenants.len();
+    if left_out > 0 {
+        vault.origin = format!(
+            "{} ({left_out} tenants outside this platform left out)",
+            vault.origin
+        );
+    }
+    Ok(vault)
 }

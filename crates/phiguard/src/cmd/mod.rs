@@ -2,6 +2,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod assess;
+pub(crate) mod client;
 pub(crate) mod disclosures;
 pub(crate) mod import;
 pub(crate) mod ledger;
@@ -18,7 +19,10 @@ use crate::config::Config;
 /// or act on what is there: run where no vault was ever started, they would otherwise create a
 /// new one (and print a bootstrap credential) in the current directory.
 pub(crate) async fn open_existing_vault(config: &Config) -> Result<Vault, Failure> {
-    if !config.data_dir.join(phiguard_store::VAULT_FILE).exists() {
+    let complete = [phiguard_store::VAULT_FILE, phiguard_vault::ROOT_KEY_FILE]
+        .iter()
+        .all(|file| config.data_dir.join(file).is_file());
+    if !complete {
         return Err(Failure::Input(anyhow::anyhow!(
             "no phiguard data directory at {}: run this command where `phiguard serve` keeps \
              its data, or pass --data-dir",

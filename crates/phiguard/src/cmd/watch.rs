@@ -14,14 +14,10 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use clap::Args;
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use phiguard_core::TenantId;
 use phiguard_ledger::{Checkpoint, CheckpointVerifier, ConsistencyProof, verify_consistency};
 
+use super::client::{GetError, VaultClient};
 use crate::Failure;
 use crate::output;
 
@@ -256,7 +252,7 @@ fn keep(state: &Path, note: &[u8], checkpoint: &Checkpoint) -> anyhow::Result<()
 
 /// The server's ledger endpoints for one tenant.
 struct Server {
-    client: Client<HttpConnector, Empty<Bytes>>,
+    client: VaultClient,
     base: String,
     token: Option<String>,
     purpose: String,
@@ -283,7 +279,7 @@ impl Server {
         base.parse::<hyper::Uri>()
             .map_err(|_| anyhow!("--url is not a valid URL"))?;
         Ok(Server {
-            client: Client::builder(TokioExecutor::new()).build_http(),
+            client: VaultClient::new(TIMEOUT, MAX_BODY),
             base: format!("{base}/v1/tenants/{tenant}"),
             token,
             purpose: purpose.to_owned(),
@@ -292,37 +288,20 @@ impl Server {
 
     /// GETs `path` under the tenant and returns the body of a 200 answer.
     async fn get(&self, path: &str, accept: &str) -> Result<Vec<u8>, Unchecked> {
-        let unreachable = Unchecked::Unreachable;
         let uri: hyper::Uri = format!("{}{path}", self.base)
             .parse()
             .map_err(|_| Unchecked::Input(anyhow!("--url does not form a valid URL")))?;
-        let mut request = hyper::Request::get(uri.clone())
-            .header("accept", accept)
-            .header("x-purpose-of-use", &self.purpose);
-        if let Some(token) = &self.token {
-            request = request.header("authorization", format!("Bearer {token}"));
+        let bearer = self.token.as_ref().map(|token| format!("Bearer {token}"));
+        let mut headers = vec![
+            ("accept", accept),
+            ("x-purpose-of-use", self.purpose.as_str()),
+        ];
+        if let Some(bearer) = &bearer {
+            headers.push(("authorization", bearer.as_str()));
         }
-        let request = request
-            .body(Empty::new())
-            .map_err(|_| Unchecked::Input(anyhow!("the request could not be formed")))?;
-
-        let response = tokio::time::timeout(TIMEOUT, self.client.request(request))
-            .await
-            .map_err(|_| unreachable(anyhow!("{uri} did not answer within {TIMEOUT:?}")))?
-            .map_err(|e| unreachable(anyhow!("cannot reach {uri}: {e}")))?;
-        let status = response.status();
-        let body = Limited::new(response.into_body(), MAX_BODY)
-            .collect()
-            .await
-            .map_err(|_| unreachable(anyhow!("the answer from {uri} could not be read")))?
-            .to_bytes();
-        if !status.is_success() {
-            let detail = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|p| p["detail"].as_str().map(str::to_owned))
-                .unwrap_or_default();
-            return Err(unreachable(anyhow!("{uri} answered {status}: {detail}")));
+        match self.client.get(&uri, &headers).await {
+            Ok(body) => Ok(body.to_vec()),
+            Err(GetError::Unreachable(e) | GetError::Refused(e)) => Err(Unchecked::Unreachable(e)),
         }
-        Ok(body.to_vec())
     }
 }
