@@ -381,7 +381,7 @@ pub fn assess(
         regime: catalog.regime.clone(),
         platform: PlatformSummary {
             name: evidence.inventory.platform.name.clone(),
-            kind: format!("{:?}", evidence.inventory.platform.kind),
+            kind: crate::flow::snake(&format!("{:?}", evidence.inventory.platform.kind)),
             owner: evidence.inventory.platform.owner.clone(),
             tenants: evidence
                 .inventory

@@ -75,12 +75,12 @@ pub enum EvidenceError {
     #[error(transparent)]
     Inventory(#[from] InventoryError),
     /// The scan report could not be read.
-    #[error("cannot read the scan report {}: {source}", path.display())]
+    #[error("cannot read the scan report {}: {cause}", path.display())]
     ReadScan {
         /// The file.
         path: PathBuf,
-        /// What the operating system said.
-        source: std::io::Error,
+        /// What the operating system said (in the message, not repeated as a source).
+        cause: std::io::Error,
     },
     /// The scan report is not a phiguard scan JSON report.
     #[error(
@@ -144,9 +144,9 @@ impl ScanEvidence {
     /// [`EvidenceError::ReadScan`], [`EvidenceError::NotAScanReport`] for other JSON (a SARIF
     /// file, say) and [`EvidenceError::ScanVersion`] for another report format version.
     pub fn from_path(path: &Path) -> Result<ScanEvidence, EvidenceError> {
-        let text = std::fs::read_to_string(path).map_err(|source| EvidenceError::ReadScan {
+        let text = std::fs::read_to_string(path).map_err(|cause| EvidenceError::ReadScan {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         ScanEvidence::parse(&text, path)
     }

@@ -90,7 +90,11 @@ impl FlowMap {
                 id: format!("surface:{}", surface.id),
                 column: Column::Surface,
                 label: surface.id.clone(),
-                detail: format!("{:?}, {:?}", surface.kind, surface.audience).to_lowercase(),
+                detail: format!(
+                    "{}, {}",
+                    snake(&format!("{:?}", surface.kind)),
+                    snake(&format!("{:?}", surface.audience))
+                ),
                 phi: sees_phi,
                 risk: None,
             });
@@ -117,7 +121,7 @@ impl FlowMap {
                 detail: system
                     .hosting
                     .clone()
-                    .unwrap_or_else(|| format!("{:?}", system.kind)),
+                    .unwrap_or_else(|| snake(&format!("{:?}", system.kind))),
                 phi: system.handles_phi,
                 risk: None,
             });
@@ -138,7 +142,7 @@ impl FlowMap {
                 detail: store
                     .engine
                     .clone()
-                    .unwrap_or_else(|| format!("{:?}", store.kind)),
+                    .unwrap_or_else(|| snake(&format!("{:?}", store.kind))),
                 phi: store.holds_phi,
                 risk: unencrypted.then(|| "PHI not known to be encrypted at rest".to_owned()),
             });
@@ -501,6 +505,22 @@ fn category_label(categories: &[phiguard_core::Category], phi: bool) -> String {
     }
     let names: Vec<&str> = categories.iter().map(|c| c.as_str()).collect();
     names.join(", ")
+}
+
+/// `StorefrontPage` as the inventory spells it: `storefront_page`.
+pub(crate) fn snake(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn slug(text: &str) -> String {

@@ -136,12 +136,12 @@ pub fn pretty(value: &serde_json::Value) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum PreviousError {
     /// The file could not be read.
-    #[error("cannot read the previous assessment {}: {source}", path.display())]
+    #[error("cannot read the previous assessment {}: {cause}", path.display())]
     Read {
         /// The file.
         path: std::path::PathBuf,
-        /// What the operating system said.
-        source: std::io::Error,
+        /// What the operating system said (in the message, not repeated as a source).
+        cause: std::io::Error,
     },
     /// The file is not a JSON assessment of this version.
     #[error(
@@ -162,9 +162,9 @@ pub enum PreviousError {
 /// # Errors
 /// [`PreviousError`] when it cannot be read or is not a JSON assessment of this version.
 pub fn load_previous(path: &Path) -> Result<Assessment, PreviousError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PreviousError::Read {
+    let text = std::fs::read_to_string(path).map_err(|cause| PreviousError::Read {
         path: path.to_owned(),
-        source,
+        cause,
     })?;
     let format = |problem: String| PreviousError::Format {
         path: path.to_owned(),

@@ -15,12 +15,12 @@ use crate::schema::Inventory;
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
     /// The file could not be read.
-    #[error("cannot read the inventory file {}: {source}", file.display())]
+    #[error("cannot read the inventory file {}: {cause}", file.display())]
     Read {
         /// The file.
         file: PathBuf,
-        /// What the operating system said.
-        source: std::io::Error,
+        /// What the operating system said (in the message, not repeated as a source).
+        cause: std::io::Error,
     },
     /// The file is not valid TOML, or a key is unknown or has the wrong type.
     #[error("{}:{line}:{column}: {key_part}{problem}", file.display(), key_part = key_phrase(key))]
@@ -68,9 +68,9 @@ impl Inventory {
     /// TOML, unknown keys and wrong types, [`InventoryError::Reference`] for references to
     /// undefined entries and duplicate ids.
     pub fn from_path(path: &Path) -> Result<Inventory, InventoryError> {
-        let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| InventoryError::Read {
             file: path.to_owned(),
-            source,
+            cause,
         })?;
         Inventory::parse(&text, path)
     }
@@ -106,9 +106,9 @@ impl Inventory {
         path: &Path,
         is_known: impl Fn(&str) -> bool,
     ) -> Result<Inventory, InventoryError> {
-        let text = std::fs::read_to_string(path).map_err(|source| InventoryError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| InventoryError::Read {
             file: path.to_owned(),
-            source,
+            cause,
         })?;
         let inventory = Inventory::parse(&text, path)?;
         let references = References {
@@ -352,7 +352,10 @@ fn hide_backticked_values(message: &str) -> String {
             let Some(close) = out[open..].find('`') else {
                 break;
             };
-            out.replace_range(start + marker.len() - 1..open + close + 1, "(value not shown)");
+            out.replace_range(
+                start + marker.len() - 1..open + close + 1,
+                "(value not shown)",
+            );
         }
     }
     out
