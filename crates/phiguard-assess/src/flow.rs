@@ -360,29 +360,37 @@ impl FlowMap {
         const GAP_Y: f64 = 18.0;
         const TOP: f64 = 40.0;
 
-        let columns = [
+        // Three lanes: surfaces, systems, and on the right the data stores with the third
+        // parties stacked under them, so that no flow from a system to a party crosses a store.
+        let lane = |column: Column| match column {
+            Column::Surface => 0.0,
+            Column::System => 1.0,
+            Column::Store | Column::Party => 2.0,
+        };
+        let count = |column: Column| self.nodes.iter().filter(|n| n.column == column).count();
+        let party_top = TOP + count(Column::Store) as f64 * (HEIGHT + GAP_Y) + 36.0;
+        let mut places: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+        let mut bottom: f64 = TOP;
+        for column in [
             Column::Surface,
             Column::System,
             Column::Store,
             Column::Party,
-        ];
-        let mut places: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-        let mut rows = 0usize;
-        for (c, column) in columns.iter().enumerate() {
-            for (r, node) in self
-                .nodes
-                .iter()
-                .filter(|n| n.column == *column)
-                .enumerate()
-            {
-                let x = 20.0 + c as f64 * (WIDTH + GAP_X);
-                let y = TOP + r as f64 * (HEIGHT + GAP_Y);
+        ] {
+            let top = if column == Column::Party {
+                party_top
+            } else {
+                TOP
+            };
+            for (r, node) in self.nodes.iter().filter(|n| n.column == column).enumerate() {
+                let x = 20.0 + lane(column) * (WIDTH + GAP_X);
+                let y = top + r as f64 * (HEIGHT + GAP_Y);
                 places.insert(node.id.as_str(), (x, y));
-                rows = rows.max(r + 1);
+                bottom = bottom.max(y + HEIGHT);
             }
         }
-        let total_w = 40.0 + 4.0 * WIDTH + 3.0 * GAP_X;
-        let total_h = TOP + rows as f64 * (HEIGHT + GAP_Y) + 50.0;
+        let total_w = 40.0 + 3.0 * WIDTH + 2.0 * GAP_X + 60.0;
+        let total_h = bottom + 60.0;
 
         let mut out = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {total_w} {total_h}\" \
@@ -392,14 +400,16 @@ impl FlowMap {
              markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 \
              5L0 10z\" fill=\"context-stroke\"/></marker></defs>\n"
         );
-        for (c, title) in ["Surfaces", "Systems", "Data stores", "Third parties"]
-            .iter()
-            .enumerate()
-        {
-            let x = 20.0 + c as f64 * (WIDTH + GAP_X);
+        let right = 20.0 + 2.0 * (WIDTH + GAP_X);
+        for (x, y, title) in [
+            (20.0, 22.0, "Surfaces"),
+            (20.0 + WIDTH + GAP_X, 22.0, "Systems"),
+            (right, 22.0, "Data stores"),
+            (right, party_top - 14.0, "Third parties"),
+        ] {
             let _ = writeln!(
                 out,
-                "<text x=\"{x}\" y=\"22\" font-size=\"14\" font-weight=\"bold\" \
+                "<text x=\"{x}\" y=\"{y}\" font-size=\"14\" font-weight=\"bold\" \
                  fill=\"#333\">{title}</text>"
             );
         }
