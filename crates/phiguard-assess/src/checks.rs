@@ -138,6 +138,28 @@ impl CheckId {
         )
     }
 
+    /// The languages a scan must have analysed for a scan check to say anything: code checks
+    /// need storefront or back-end code, infrastructure checks need the files that declare
+    /// stores (Terraform, Kubernetes YAML, Magento's `env.php`).
+    pub const fn scan_languages(self) -> &'static [&'static str] {
+        const CODE: &[&str] = &[
+            "javascript",
+            "typescript",
+            "tsx",
+            "liquid",
+            "html",
+            "php",
+            "phtml",
+        ];
+        match self {
+            CheckId::ScanBrowserStorage | CheckId::ScanLogging | CheckId::ScanThirdParties => CODE,
+            CheckId::ScanAtRest => &["terraform"],
+            CheckId::ScanInTransit => &["terraform", "yaml", "php"],
+            CheckId::ScanSecrets => &["yaml"],
+            _ => &[],
+        }
+    }
+
     /// The scan rules a scan check reads.
     pub const fn scan_rules(self) -> &'static [&'static str] {
         match self {
@@ -258,7 +280,7 @@ fn conclude(check: CheckId, summary: &str, items: Vec<Item>) -> CheckResult {
 
     // PHI sent to one party without an agreement is a disclosure the rule forbids however many
     // other parties are covered; the same holds for one settings screen open to customers.
-    let strict = matches!(check, CheckId::BusinessAssociates | CheckId::AdminSurfaces);
+    let strict = check.is_decisive();
     if strict && items.iter().any(|item| item.status == Status::NotMet) {
         status = Status::NotMet;
     }
@@ -440,6 +462,14 @@ fn inventory(check: CheckId, evidence: &Evidence) -> (&'static str, Vec<Item>) {
                             format!(
                                 "role `{}` has a re-certification schedule but no recorded \
                                  re-certification",
+                                role.id
+                            ),
+                        ),
+                        (Some(days), _) if days > 366 => (
+                            Status::NotMet,
+                            format!(
+                                "role `{}` is re-certified only every {days} days; at least \
+                                 yearly is expected",
                                 role.id
                             ),
                         ),
@@ -810,6 +840,21 @@ fn scan(check: CheckId, evidence: &Evidence) -> Result<(&'static str, Vec<Item>)
             "not assessed: the scan report analysed no files (check the paths it was \
                     given)",
         );
+    }
+    let languages = check.scan_languages();
+    let covered: usize = languages
+        .iter()
+        .filter_map(|language| scan.files_by_language.get(*language))
+        .sum();
+    if covered == 0 {
+        return Err(match check {
+            CheckId::ScanAtRest => "not assessed: the scan analysed no Terraform",
+            CheckId::ScanInTransit => {
+                "not assessed: the scan analysed no Terraform, Kubernetes or Magento env.php"
+            }
+            CheckId::ScanSecrets => "not assessed: the scan analysed no Kubernetes manifests",
+            _ => "not assessed: the scan analysed no storefront or back-end code",
+        });
     }
 
     let findings: Vec<Item> = scan

@@ -37,6 +37,8 @@ pub struct ScanEvidence {
     pub tool_version: String,
     /// Files the scan analysed.
     pub files_scanned: usize,
+    /// Files analysed per language (`javascript`, `terraform`, `yaml`, …).
+    pub files_by_language: std::collections::BTreeMap<String, usize>,
     /// The findings left after the inventory and the baseline.
     pub findings: Vec<ScanFinding>,
 }
@@ -135,6 +137,8 @@ struct ScanReportFile {
 #[derive(Deserialize)]
 struct ScanSummaryFile {
     files_scanned: usize,
+    #[serde(default)]
+    files_by_language: std::collections::BTreeMap<String, usize>,
 }
 
 impl ScanEvidence {
@@ -185,6 +189,7 @@ impl ScanEvidence {
             path: path.to_owned(),
             tool_version: report.tool_version,
             files_scanned: report.summary.files_scanned,
+            files_by_language: report.summary.files_by_language,
             findings: report.findings,
         })
     }

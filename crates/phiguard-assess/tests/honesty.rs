@@ -191,3 +191,54 @@ fn markdown_does_not_pass_html_from_an_inventory_through() {
     let html = render(&report, Format::Html);
     assert!(!html.contains("<img"), "raw HTML in HTML");
 }
+
+#[test]
+fn a_scan_of_code_only_says_nothing_about_infrastructure() {
+    let code_only = ScanEvidence::parse(
+        r#"{"version": 1, "tool": "phiguard scan", "findings": [],
+            "summary": {"files_scanned": 1, "files_by_language": {"javascript": 1}}}"#,
+        Path::new("one.json"),
+    )
+    .unwrap();
+    let report = run(
+        &evidence(PLATFORM, Some(code_only)),
+        RegimeId::SecurityRule,
+        None,
+    );
+    let checks: Vec<_> = report.controls.iter().flat_map(|c| &c.checks).collect();
+    for check in &checks {
+        let expected = match check.check {
+            CheckId::ScanBrowserStorage | CheckId::ScanLogging | CheckId::ScanThirdParties => {
+                Status::Met
+            }
+            CheckId::ScanAtRest | CheckId::ScanInTransit | CheckId::ScanSecrets => {
+                Status::NotAssessed
+            }
+            _ => continue,
+        };
+        assert_eq!(check.status, expected, "{}: {}", check.check, check.summary);
+    }
+}
+
+#[test]
+fn a_re_certification_schedule_longer_than_a_year_is_no_schedule() {
+    let text = format!(
+        "{PLATFORM}
+[[roles]]
+id = \"pharmacist\"
+provisioning = \"sso_scim\"
+categories = [\"clinical\"]
+mfa = true
+recertification_days = 100000
+last_recertified = 2000-01-01
+"
+    );
+    let report = run(&evidence(&text, None), RegimeId::SecurityRule, None);
+    let check = report
+        .controls
+        .iter()
+        .flat_map(|c| &c.checks)
+        .find(|c| c.check == CheckId::Recertification)
+        .unwrap();
+    assert_eq!(check.status, Status::NotMet, "{check:?}");
+}

@@ -152,6 +152,20 @@ fn each_weakness_fails_its_own_check() {
 }
 
 #[test]
+fn one_tampered_ledger_fails_integrity_however_many_others_verify() {
+    let mut tampered = tenant("northwind-rx");
+    tampered.ledger_verification = Some(LedgerVerification {
+        checked_at: "2026-12-01T08:00:00Z".parse().unwrap(),
+        entries: 1200,
+        consistent: false,
+        problem: Some("entry 0 does not hash to its leaf".to_owned()),
+    });
+    let found = statuses(posture(vec![tampered, tenant("platform"), tenant("other")]));
+    let (status, _) = status_of(&found, CheckId::LedgerIntegrity);
+    assert_eq!(status, Status::NotMet);
+}
+
+#[test]
 fn a_posture_of_another_version_is_refused() {
     let mut newer = posture(vec![tenant("northwind-rx")]);
     newer.version = POSTURE_VERSION + 1;

@@ -115,12 +115,12 @@ fn main() -> ExitCode {
         Err(error) => return report(Failure::Input(error)),
     };
     let named_data_dir = cli.data_dir.clone();
-    // Whether the server's settings are known here: a configuration file was read, or the
-    // environment sets TLS. Without either, assess cannot tell whether `serve` uses TLS.
-    let server_config_known = cli.config.is_some()
-        || std::path::Path::new(config::DEFAULT_CONFIG_FILE).exists()
-        || std::env::vars_os()
-            .any(|(name, _)| name.to_string_lossy().starts_with("PHIGUARD_SERVER__TLS"));
+    // The configuration file read, if any: assess protects it and takes its TLS setting as
+    // evidence only when there is one.
+    let config_file = cli.config.clone().or_else(|| {
+        let default = std::path::PathBuf::from(config::DEFAULT_CONFIG_FILE);
+        default.is_file().then_some(default)
+    });
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
     }
@@ -151,8 +151,7 @@ fn main() -> ExitCode {
             Command::Disclosures(args) => cmd::disclosures::run(&config, args).await,
             Command::Scan(args) => Ok(phiguard_scan::run(&args)),
             Command::Assess(args) => {
-                let known = server_config_known;
-                cmd::assess::run(&config, *args, named_data_dir.as_deref(), known).await
+                cmd::assess::run(&config, *args, named_data_dir.as_deref(), config_file).await
             }
         }
     });

@@ -621,3 +621,88 @@ fn a_later_or_foreign_previous_report_is_refused() {
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(!out.exists());
 }
+
+#[test]
+fn reports_stay_out_of_the_data_directory_and_off_every_input() {
+    let workspace = Workspace::new();
+    Tenant::create(&workspace, TENANT);
+    Tenant::create(&workspace, "southwind");
+    let root_key = workspace.data_dir().join("root.key");
+    let key = std::fs::read(&root_key).expect("the root key");
+
+    let run = assess(&workspace, &["--out", &text(&root_key), "--format", "json"]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("inside the vault's data directory"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read(&root_key).expect("the root key"),
+        key,
+        "the root key changed"
+    );
+
+    // An inventory that names no tenants may not pull several tenants into one report.
+    let inventory = workspace.path("no-tenants.toml");
+    let original = std::fs::read_to_string(example("shopify-plus-pharmacy.toml")).expect("text");
+    std::fs::write(
+        &inventory,
+        original.replacen("tenants = [\"northwind-rx\"]\n", "", 1),
+    )
+    .expect("an inventory");
+    let run = workspace.cli(&[
+        "assess",
+        "--inventory",
+        &text(&inventory),
+        "--out",
+        &text(&workspace.path("r.json")),
+    ]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("platform.tenants"), "{}", run.stderr);
+
+    // The previous report and the credential are inputs too.
+    let previous = workspace.path("previous.json");
+    let run = assess_bare(
+        &workspace,
+        &["--out", &text(&previous), "--as-of", "2026-11-01"],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let before = std::fs::read(&previous).expect("the previous report");
+    let run = assess_bare(
+        &workspace,
+        &["--out", &text(&previous), "--previous", &text(&previous)],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read(&previous).expect("the previous report"),
+        before
+    );
+
+    // A previous report of another platform is not this platform's history.
+    let magento = workspace.path("magento.json");
+    let run = bare(
+        &workspace,
+        &[
+            "assess",
+            "--inventory",
+            &example("magento-medical-supply.toml"),
+            "--out",
+            &text(&magento),
+            "--as-of",
+            "2026-10-01",
+        ],
+    );
+    assert!(run.code == Some(0) || run.code == Some(1), "{}", run.stderr);
+    let run = assess_bare(
+        &workspace,
+        &[
+            "--out",
+            &text(&workspace.path("x.json")),
+            "--previous",
+            &text(&magento),
+        ],
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(run.stderr.contains("another platform"), "{}", run.stderr);
+}

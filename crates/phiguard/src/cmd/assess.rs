@@ -99,15 +99,18 @@ enum FailOn {
     Never,
 }
 
-/// Runs the command. `data_dir` is the data directory when one was named on the command line;
-/// `server_config_known` says whether `config` came from a file or the environment, so that
-/// its TLS setting is evidence rather than a default.
+/// Runs the command. `data_dir` is the data directory when one was named on the command line,
+/// `config_file` the configuration file that was read, if any. The configuration's TLS setting
+/// is evidence only when a file or the environment set it.
 pub(crate) async fn run(
     config: &Config,
     args: AssessArgs,
     data_dir: Option<&Path>,
-    server_config_known: bool,
+    config_file: Option<PathBuf>,
 ) -> Result<ExitCode, Failure> {
+    let server_config_known = config_file.is_some()
+        || std::env::vars_os()
+            .any(|(name, _)| name.to_string_lossy().starts_with("PHIGUARD_SERVER__TLS"));
     let input = |e: anyhow::Error| Failure::Input(e);
     if !(args.capacity >= phiguard_assess::MIN_CAPACITY_WEEKS && args.capacity <= 1000.0) {
         return Err(input(anyhow!(
@@ -138,7 +141,7 @@ pub(crate) async fn run(
         None => None,
     };
     let format = args.format.unwrap_or_else(|| format_of(&args.out));
-    let outputs = outputs(&args, format)?;
+    let outputs = outputs(&args, format, config_file.as_slice(), &config.data_dir)?;
     let vault = collect_posture(config, &args, data_dir, server_config_known).await?;
     let vault = match vault {
         Some(vault) => Some(for_platform(vault, &inventory, as_of)?),
@@ -147,6 +150,15 @@ pub(crate) async fn run(
     let previous = match &args.previous {
         Some(path) => {
             let previous = phiguard_assess::load_previous(path).map_err(|e| input(e.into()))?;
+            if previous.platform.name != inventory.platform.name {
+                return Err(input(anyhow!(
+                    "{} assesses another platform ({}); compare with an earlier assessment \
+                     of {}",
+                    path.display(),
+                    previous.platform.name,
+                    inventory.platform.name
+                )));
+            }
             if previous.as_of > as_of || previous.regime.id != args.regime {
                 return Err(input(anyhow!(
                     "{} is an assessment of {} as of {}; compare only with an earlier \
@@ -320,6 +332,11 @@ async fn fetch_posture(url: &str, token: &str) -> Result<VaultPosture, Failure> 
     if !base.starts_with("http://") {
         return Err(input(anyhow!("--vault must start with http://")));
     }
+    if base.contains(['?', '#']) {
+        return Err(input(anyhow!(
+            "--vault takes the vault's base URL only, without a query or fragment"
+        )));
+    }
     if base.contains('@') {
         return Err(input(anyhow!(
             "--vault must not carry credentials in the URL; use --token-file or PHIGUARD_TOKEN"
@@ -383,7 +400,15 @@ fn format_of(out: &Path) -> ReportFormat {
 }
 
 /// The files to write, refusing targets that are inputs, each other, or not regular files.
-fn outputs(args: &AssessArgs, format: ReportFormat) -> Result<Vec<(PathBuf, Output)>, Failure> {
+/// The files to write, refusing targets that are inputs (the evidence, the previous report,
+/// the credential, the configuration), lie inside the vault's data directory, are each other,
+/// or are not regular files.
+fn outputs(
+    args: &AssessArgs,
+    format: ReportFormat,
+    protected: &[PathBuf],
+    data_dir: &Path,
+) -> Result<Vec<(PathBuf, Output)>, Failure> {
     let mut outputs = vec![(
         args.out.clone(),
         Output::Report(match format {
@@ -404,10 +429,14 @@ fn outputs(args: &AssessArgs, format: ReportFormat) -> Result<Vec<(PathBuf, Outp
         Some(&args.inventory),
         args.scan.as_ref(),
         args.posture.as_ref(),
+        args.previous.as_ref(),
+        args.token_file.as_ref(),
     ]
     .into_iter()
     .flatten()
+    .chain(protected)
     .collect();
+    let vault_dir = data_dir.canonicalize().ok();
     let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
@@ -416,6 +445,20 @@ fn outputs(args: &AssessArgs, format: ReportFormat) -> Result<Vec<(PathBuf, Outp
         if inputs.iter().any(|input| same(path, input)) {
             return Err(Failure::Input(anyhow!(
                 "{} is one of assess's inputs; write the report somewhere else",
+                path.display()
+            )));
+        }
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let inside_vault = match (&vault_dir, parent.canonicalize()) {
+            (Some(vault), Ok(parent)) => parent.starts_with(vault),
+            _ => false,
+        };
+        if inside_vault {
+            return Err(Failure::Input(anyhow!(
+                "{} is inside the vault's data directory; write reports elsewhere",
                 path.display()
             )));
         }
@@ -478,19 +521,39 @@ fn for_platform(
         )));
     }
 
-    let wanted = &inventory.platform.tenants;
+    let platform = phiguard_vault::PLATFORM_TENANT;
+    let wanted: Vec<_> = inventory
+        .platform
+        .tenants
+        .iter()
+        .filter(|tenant| tenant.as_str() != platform)
+        .collect();
     if wanted.is_empty() {
+        let served = vault
+            .posture
+            .tenants
+            .iter()
+            .filter(|t| t.tenant.as_str() != platform);
+        if served.count() > 1 {
+            return Err(Failure::Input(anyhow!(
+                "the vault posture from {} covers several tenants, but the inventory names none \
+                 under `platform.tenants`; list the tenants this platform serves so that others \
+                 stay out of the report",
+                vault.origin
+            )));
+        }
         return Ok(vault);
     }
     let before = vault.posture.tenants.len();
-    vault.posture.tenants.retain(|tenant| {
-        wanted.contains(&tenant.tenant) || tenant.tenant.as_str() == phiguard_vault::PLATFORM_TENANT
-    });
+    vault
+        .posture
+        .tenants
+        .retain(|tenant| wanted.contains(&&tenant.tenant) || tenant.tenant.as_str() == platform);
     let covered = vault
         .posture
         .tenants
         .iter()
-        .filter(|t| wanted.contains(&t.tenant))
+        .filter(|t| wanted.contains(&&t.tenant))
         .count();
     if covered == 0 {
         let names: Vec<String> = wanted.iter().map(ToString::to_string).collect();

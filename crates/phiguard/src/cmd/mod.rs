@@ -19,9 +19,13 @@ use crate::config::Config;
 /// or act on what is there: run where no vault was ever started, they would otherwise create a
 /// new one (and print a bootstrap credential) in the current directory.
 pub(crate) async fn open_existing_vault(config: &Config) -> Result<Vault, Failure> {
-    let complete = [phiguard_store::VAULT_FILE, phiguard_vault::ROOT_KEY_FILE]
-        .iter()
-        .all(|file| config.data_dir.join(file).is_file());
+    let complete = [
+        phiguard_store::VAULT_FILE,
+        phiguard_store::KEYRING_FILE,
+        phiguard_vault::ROOT_KEY_FILE,
+    ]
+    .iter()
+    .all(|file| config.data_dir.join(file).is_file());
     if !complete {
         return Err(Failure::Input(anyhow::anyhow!(
             "no phiguard data directory at {}: run this command where `phiguard serve` keeps \
