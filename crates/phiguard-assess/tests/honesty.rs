@@ -162,14 +162,7 @@ document = \"policies/sanctions.pdf\"
 
 #[test]
 fn any_capacity_gives_a_finite_roadmap() {
-    let (inventory, path) = inventory("shopify-plus-pharmacy.toml");
-    let evidence = Evidence {
-        inventory,
-        inventory_path: path,
-        scan: None,
-        vault: None,
-        as_of: as_of(),
-    };
+    let evidence = example_evidence("shopify-plus-pharmacy.toml", false);
     let catalog = phiguard_assess::Catalog::load(RegimeId::SecurityRule).unwrap();
     for capacity in [1e-300, 0.001, 1.0, 1e300, f64::NAN] {
         let mut options = options();

@@ -10,7 +10,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use phiguard_assess::{Evidence, RegimeId, oscal};
+use phiguard_assess::{RegimeId, oscal};
 
 use common::*;
 
@@ -67,15 +67,7 @@ fn assessment_results_and_poam_validate_against_nist_schemas() {
         ("magento-medical-supply.toml", false),
     ] {
         for regime in RegimeId::ALL {
-            let (inventory, path) = inventory(name);
-            let scan = with_scan.then(|| scan_evidence(&inventory));
-            let evidence = Evidence {
-                inventory,
-                inventory_path: path,
-                scan,
-                vault: None,
-                as_of: as_of(),
-            };
+            let evidence = example_evidence(name, with_scan);
             let report = run(&evidence, regime, None);
             let ar = oscal::assessment_results(&report);
             assert_eq!(
@@ -99,14 +91,7 @@ fn assessment_results_and_poam_validate_against_nist_schemas() {
 #[test]
 fn the_schemas_catch_a_broken_document() {
     let results = validator("oscal_assessment-results_schema.json");
-    let (inventory, path) = inventory("magento-medical-supply.toml");
-    let evidence = Evidence {
-        inventory,
-        inventory_path: path,
-        scan: None,
-        vault: None,
-        as_of: as_of(),
-    };
+    let evidence = example_evidence("magento-medical-supply.toml", false);
     let mut ar = oscal::assessment_results(&run(&evidence, RegimeId::SecurityRule, None));
     ar["assessment-results"]["results"][0]["findings"][0]["target"]["target-id"] =
         "164.312(b)".into();

@@ -11,18 +11,6 @@ use phiguard_assess::{CheckId, Evidence, Format, RegimeId, ScanEvidence, Source,
 
 use common::*;
 
-fn evidence(name: &str, with_scan: bool) -> Evidence {
-    let (inventory, path) = inventory(name);
-    let scan = with_scan.then(|| scan_evidence(&inventory));
-    Evidence {
-        inventory,
-        inventory_path: path,
-        scan,
-        vault: None,
-        as_of: as_of(),
-    }
-}
-
 /// Compares with the golden file, or rewrites it when `UPDATE_GOLDEN=1`.
 fn golden(name: &str, actual: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -53,7 +41,7 @@ fn golden(name: &str, actual: &str) {
 #[test]
 fn the_example_reports_match_their_golden_files() {
     let shopify = run(
-        &evidence("shopify-plus-pharmacy.toml", true),
+        &example_evidence("shopify-plus-pharmacy.toml", true),
         RegimeId::SecurityRule,
         None,
     );
@@ -67,7 +55,7 @@ fn the_example_reports_match_their_golden_files() {
     );
 
     let magento = run(
-        &evidence("magento-medical-supply.toml", false),
+        &example_evidence("magento-medical-supply.toml", false),
         RegimeId::SecurityRule,
         None,
     );
@@ -78,7 +66,7 @@ fn the_example_reports_match_their_golden_files() {
     golden("magento-medical-supply.dot", &render(&magento, Format::Dot));
 
     let proposal = run(
-        &evidence("shopify-plus-pharmacy.toml", true),
+        &example_evidence("shopify-plus-pharmacy.toml", true),
         RegimeId::Nprm2025,
         None,
     );
@@ -91,7 +79,7 @@ fn the_example_reports_match_their_golden_files() {
 #[test]
 fn the_shopify_example_finds_the_gaps_a_reviewer_would() {
     let report = run(
-        &evidence("shopify-plus-pharmacy.toml", true),
+        &example_evidence("shopify-plus-pharmacy.toml", true),
         RegimeId::SecurityRule,
         None,
     );
@@ -143,7 +131,7 @@ fn the_shopify_example_finds_the_gaps_a_reviewer_would() {
 #[test]
 fn missing_evidence_makes_controls_not_assessed_never_met() {
     let bare = run(
-        &evidence("shopify-plus-pharmacy.toml", false),
+        &example_evidence("shopify-plus-pharmacy.toml", false),
         RegimeId::SecurityRule,
         None,
     );
@@ -178,7 +166,7 @@ fn missing_evidence_makes_controls_not_assessed_never_met() {
 
     // With the scan, the code checks are judged: the corpus holds browser-storage leaks.
     let scanned = run(
-        &evidence("shopify-plus-pharmacy.toml", true),
+        &example_evidence("shopify-plus-pharmacy.toml", true),
         RegimeId::SecurityRule,
         None,
     );
@@ -199,7 +187,7 @@ fn missing_evidence_makes_controls_not_assessed_never_met() {
 
 #[test]
 fn the_same_inputs_give_the_same_bytes_apart_from_the_timestamp() {
-    let evidence = evidence("magento-medical-supply.toml", true);
+    let evidence = example_evidence("magento-medical-supply.toml", true);
     let first = run(&evidence, RegimeId::SecurityRule, None);
     let mut second = run(&evidence, RegimeId::SecurityRule, None);
     second.generated_at = "2027-03-04T05:06:07Z".parse().unwrap();
@@ -220,7 +208,7 @@ fn the_same_inputs_give_the_same_bytes_apart_from_the_timestamp() {
 #[test]
 fn a_previous_report_shows_changes_and_how_long_gaps_stayed_open() {
     let earlier = run(
-        &evidence("shopify-plus-pharmacy.toml", false),
+        &example_evidence("shopify-plus-pharmacy.toml", false),
         RegimeId::SecurityRule,
         None,
     );
@@ -279,7 +267,7 @@ fn a_json_report_of_another_tool_is_not_a_previous_report() {
 #[test]
 fn the_html_report_is_self_contained() {
     let report = run(
-        &evidence("shopify-plus-pharmacy.toml", true),
+        &example_evidence("shopify-plus-pharmacy.toml", true),
         RegimeId::SecurityRule,
         None,
     );

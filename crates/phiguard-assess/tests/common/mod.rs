@@ -45,6 +45,19 @@ pub fn scan_evidence(inventory: &Inventory) -> ScanEvidence {
     ScanEvidence::parse(&scan_json(inventory), Path::new("scan.json")).unwrap()
 }
 
+/// The evidence of an example inventory, with a scan of the labelled corpus when asked.
+pub fn example_evidence(name: &str, with_scan: bool) -> Evidence {
+    let (inventory, path) = inventory(name);
+    let scan = with_scan.then(|| scan_evidence(&inventory));
+    Evidence {
+        inventory,
+        inventory_path: path,
+        scan,
+        vault: None,
+        as_of: as_of(),
+    }
+}
+
 pub fn as_of() -> jiff::civil::Date {
     "2026-12-01".parse().unwrap()
 }
