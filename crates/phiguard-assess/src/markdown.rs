@@ -14,7 +14,7 @@ pub(crate) fn render(assessment: &Assessment) -> String {
     let _ = writeln!(
         out,
         "# HIPAA Security Rule assessment: {}\n",
-        a.platform.name
+        one_line(&a.platform.name)
     );
     let _ = writeln!(
         out,
@@ -29,7 +29,7 @@ pub(crate) fn render(assessment: &Assessment) -> String {
         a.generated_at,
         a.tool,
         a.tool_version,
-        a.platform.owner
+        one_line(&a.platform.owner)
     );
 
     let _ = writeln!(out, "## Summary\n");
@@ -67,7 +67,12 @@ pub(crate) fn render(assessment: &Assessment) -> String {
             .as_deref()
             .map(|d| format!(" (sha256 `{}`)", &d[..16.min(d.len())]))
             .unwrap_or_default();
-        let _ = writeln!(out, "- **{}** {}{digest}", source.id, source.description);
+        let _ = writeln!(
+            out,
+            "- **{}** {}{digest}",
+            source.id,
+            one_line(&source.description)
+        );
     }
 
     if let Some(changes) = &a.changes {
@@ -131,9 +136,9 @@ pub(crate) fn render(assessment: &Assessment) -> String {
             gap.effort_weeks,
             gap.quarter,
             if gap.owners.is_empty() {
-                a.platform.owner.clone()
+                one_line(&a.platform.owner)
             } else {
-                gap.owners.join(", ")
+                one_line(&gap.owners.join(", "))
             },
             gap.remediation
         );
@@ -173,9 +178,9 @@ pub(crate) fn render(assessment: &Assessment) -> String {
         let _ = writeln!(
             out,
             "- {} → {}: {} ({})",
-            edge.from,
-            edge.to,
-            edge.label,
+            one_line(&edge.from),
+            one_line(&edge.to),
+            one_line(&edge.label),
             edge.risk.as_deref().unwrap_or_default()
         );
     }
@@ -188,7 +193,7 @@ pub(crate) fn render(assessment: &Assessment) -> String {
         let on_file = request
             .on_file
             .as_deref()
-            .map(|d| format!(" — on file: `{d}`"))
+            .map(|d| format!(" — on file: `{}`", one_line(d).replace('`', "'")))
             .unwrap_or_default();
         let _ = writeln!(out, "- {}: {}{on_file}", request.control, request.document);
     }
@@ -204,9 +209,29 @@ pub(crate) fn render(assessment: &Assessment) -> String {
 
 /// Markdown renderers pass raw HTML through; nothing in a report is meant as HTML.
 fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    crate::flow::without_bidi_controls(
+        &text
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;"),
+    )
+}
+
+/// Text from the inventory on one line, with the characters that would open Markdown links,
+/// code spans or table cells escaped: a name cannot add headings, rows or live links.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            c if c.is_control() => out.push(' '),
+            '[' | ']' | '`' | '|' | '*' | '_' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn list_or_none(items: &[String]) -> String {

@@ -235,3 +235,24 @@ last_recertified = 2000-01-01
         .unwrap();
     assert_eq!(check.status, Status::NotMet, "{check:?}");
 }
+
+#[test]
+fn inventory_text_cannot_reshape_a_report() {
+    let text = PLATFORM.replace(
+        "name = \"Tiny pharmacy\"",
+        "name = \"Tiny\\n# Forged heading [click](javascript:alert(3)) \\u202Egnp.exe\"",
+    );
+    let report = run(&evidence(&text, None), RegimeId::SecurityRule, None);
+    let markdown = render(&report, Format::Markdown);
+    assert!(!markdown.contains("\n# Forged"), "a name added a heading");
+    assert!(
+        !markdown.contains("[click](javascript"),
+        "a name added a live link"
+    );
+    for format in [Format::Markdown, Format::Html] {
+        assert!(
+            !render(&report, format).contains('\u{202E}'),
+            "{format:?} keeps a bidi override"
+        );
+    }
+}
