@@ -293,12 +293,8 @@ pub fn assess(
                 status
             }
         } else {
-            Status::combine(
-                controls
-                    .iter()
-                    .filter(|c| c.standard.as_deref() == Some(control.id.as_str()))
-                    .map(|c| c.status),
-            )
+            // A standard with specifications: rolled up below, once they are all assessed.
+            Status::NotAssessed
         };
         controls.push(ControlResult {
             id: control.id.clone(),
@@ -316,7 +312,7 @@ pub fn assess(
             note: control.note.clone(),
         });
     }
-    // Standards precede their specifications in the catalog, so roll them up now.
+    // Standards precede their specifications in the catalog, so they are rolled up here.
     for i in 0..controls.len() {
         if controls[i].assessed_unit || controls[i].not_applicable.is_some() {
             continue;

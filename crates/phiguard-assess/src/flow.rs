@@ -221,7 +221,8 @@ impl FlowMap {
 
     fn add_scan_flows(&mut self, inventory: &Inventory, scan: &ScanEvidence) {
         let matcher = inventory.surface_matcher();
-        let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+        // Per flow: how many findings show it, and whether a signed BAA covers the recipient.
+        let mut seen: BTreeMap<(String, String), (usize, bool)> = BTreeMap::new();
         for finding in &scan.findings {
             let Some(recipient) = &finding.recipient else {
                 continue;
@@ -238,14 +239,17 @@ impl FlowMap {
                         .map(|s| format!("system:{}", s.id))
                 })
                 .unwrap_or_else(|| "system:code".to_owned());
-            let to = match inventory.integration_for_vendor(recipient) {
-                Some(integration) => format!("party:{}", integration.id),
-                None => format!("party:unlisted-{}", slug(recipient)),
+            let (to, covered) = match inventory.integration_for_vendor(recipient) {
+                Some(integration) => (
+                    format!("party:{}", integration.id),
+                    integration.baa.covers_phi(),
+                ),
+                None => (format!("party:unlisted-{}", slug(recipient)), false),
             };
-            *seen.entry((from, to)).or_default() += 1;
+            seen.entry((from, to)).or_insert((0, covered)).0 += 1;
         }
 
-        for ((from, to), count) in seen {
+        for ((from, to), (count, covered)) in seen {
             if !self.nodes.iter().any(|n| n.id == from) {
                 self.nodes.push(Node {
                     id: from.clone(),
@@ -258,7 +262,7 @@ impl FlowMap {
             }
             if let Some(node) = self.nodes.iter_mut().find(|n| n.id == to) {
                 node.phi = true;
-                if node.risk.is_none() && node.detail != "BAA signed" {
+                if node.risk.is_none() && !covered {
                     node.risk = Some("code sends it PHI without a BAA".to_owned());
                 }
             } else {
@@ -272,10 +276,6 @@ impl FlowMap {
                     risk: Some("receives PHI in code, unknown to the inventory".to_owned()),
                 });
             }
-            let covered = self
-                .nodes
-                .iter()
-                .any(|n| n.id == to && n.detail == "BAA signed");
             match self.edges.iter_mut().find(|e| e.from == from && e.to == to) {
                 Some(edge) => {
                     edge.findings += count;

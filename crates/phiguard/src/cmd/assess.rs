@@ -196,7 +196,6 @@ pub(crate) async fn run(
     let mut staged = Vec::with_capacity(outputs.len());
     for (path, what) in &outputs {
         let text = match what {
-            Output::Report(Format::Oscal) => phiguard_assess::render(&report, Format::Oscal),
             Output::Report(format) => phiguard_assess::render(&report, *format),
             Output::Poam => phiguard_assess::pretty(&phiguard_assess::oscal::poam(&report)),
         };
