@@ -12,8 +12,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ActorId, ActorKind, Category, Disclosure, PurposeOfUse, RecordId, RequestId, SubjectId,
-    TenantId,
+    ActorId, ActorKind, Category, CredentialId, Disclosure, NetworkRange, PurposeOfUse,
+    RecipientId, RecordId, RequestId, SubjectId, TenantId,
 };
 
 /// What the actor did or tried to do.
@@ -63,6 +63,24 @@ pub enum AuditAction {
     ReadConfiguration,
     /// Read audit events.
     ReadAudit,
+    /// A detector raised an alert (`target` names the alert, `count` its occurrences).
+    RaiseAlert,
+    /// Listed or read alerts.
+    ReadAlerts,
+    /// Opened a security incident (`target` names it).
+    OpenIncident,
+    /// Recorded an incident's four-factor risk assessment and exclusions (45 CFR 164.402).
+    AssessIncident,
+    /// Worked out which subjects an incident touched (`count` of them).
+    ComputeBlastRadius,
+    /// Recorded a decision on an incident: breach or not, and why.
+    DecideIncident,
+    /// Recorded a law-enforcement delay of notification (45 CFR 164.412).
+    DelayNotification,
+    /// Recorded that a notice was sent (`target` names the recipient kind).
+    RecordNotification,
+    /// Read an incident, its timeline or its notices.
+    ReadIncident,
 }
 
 impl AuditAction {
@@ -90,6 +108,15 @@ impl AuditAction {
             AuditAction::PutRecordType => "put_record_type",
             AuditAction::ReadConfiguration => "read_configuration",
             AuditAction::ReadAudit => "read_audit",
+            AuditAction::RaiseAlert => "raise_alert",
+            AuditAction::ReadAlerts => "read_alerts",
+            AuditAction::OpenIncident => "open_incident",
+            AuditAction::AssessIncident => "assess_incident",
+            AuditAction::ComputeBlastRadius => "compute_blast_radius",
+            AuditAction::DecideIncident => "decide_incident",
+            AuditAction::DelayNotification => "delay_notification",
+            AuditAction::RecordNotification => "record_notification",
+            AuditAction::ReadIncident => "read_incident",
         }
     }
 }
@@ -205,6 +232,18 @@ pub struct AuditEvent {
     /// The request this event belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<RequestId>,
+    /// The public id of the credential the request presented, when it presented one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<CredentialId>,
+    /// The network range the request came from, when it came over the network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkRange>,
+    /// The party the caller said it passes what it receives on to (`X-Recipient`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<RecipientId>,
+    /// Another tenant than the caller's that the request named (and was refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_tenant: Option<TenantId>,
 }
 
 impl AuditEvent {
@@ -235,6 +274,10 @@ impl AuditEvent {
             target: None,
             count: None,
             request_id: None,
+            credential: None,
+            network: None,
+            recipient: None,
+            requested_tenant: None,
         }
     }
 

@@ -231,6 +231,33 @@ minted_id!(
     10
 );
 
+slug_id!(
+    /// A party outside the vault that a caller passes PHI on to (a payment processor, a
+    /// fulfilment partner, an analytics service), as the caller names it in `X-Recipient`.
+    ///
+    /// A lowercase slug of at most 63 characters, such as `stripe` or `mail-order-rx`. Whether a
+    /// business associate agreement covers it is the platform's register, not the vault's.
+    RecipientId,
+    "recipient id"
+);
+
+minted_id!(
+    /// One alert raised by a detector (`alr_` + 16 base32 characters). Detectors derive the
+    /// bytes from what the alert is about, so a replay of the same events names the same alert.
+    AlertId,
+    "alert id",
+    "alr_",
+    10
+);
+
+minted_id!(
+    /// One security incident under investigation (`inc_` + 16 base32 characters).
+    IncidentId,
+    "incident id",
+    "inc_",
+    10
+);
+
 string_id!(
     /// The id that ties a response, its log lines and its audit event together.
     ///

@@ -14,6 +14,10 @@
 //! | purpose of use | [`PurposeOfUse`] | HL7 v3 ActReason code that every request names |
 //! | disclosure | [`Disclosure`], [`Disclosures`] | per category: clear, masked or withheld |
 //! | audit event | [`AuditEvent`] | one access, allowed or denied, by anyone |
+//! | network range | [`NetworkRange`] | where a workforce member or integration called from |
+//! | recipient | [`RecipientId`] | a party a caller passes PHI on to, with or without a BAA |
+//! | alert | [`Alert`], [`DetectionRule`], [`Severity`] | a detector's finding of possible misuse |
+//! | incident | [`IncidentId`] | a possible breach under investigation (45 CFR 164.402) |
 //!
 //! # What this crate refuses to do
 //!
@@ -36,16 +40,23 @@
 //! ```
 
 mod actor;
+mod alert;
 mod audit;
 mod category;
 mod ids;
+mod network;
 pub mod posture;
 mod purpose;
 
 pub use actor::{ActorKind, Role, UnknownActorKind};
+pub use alert::{Alert, DetectionRule, EvidenceRef, Severity, UnknownRule};
 pub use audit::{AuditAction, AuditEvent, Decision, Outcome};
 pub use category::{Category, Disclosure, Disclosures, UnknownCategory};
-pub use ids::{ActorId, CredentialId, IdError, PolicyId, RecordId, RequestId, SubjectId, TenantId};
+pub use ids::{
+    ActorId, AlertId, CredentialId, IdError, IncidentId, PolicyId, RecipientId, RecordId,
+    RequestId, SubjectId, TenantId,
+};
+pub use network::{NetworkRange, NetworkRangeError};
 pub use purpose::{PurposeOfUse, UnknownPurpose};
 
 /// Re-exported so that every crate agrees on one clock type.

@@ -29,17 +29,33 @@
 //! | `policies` | ids of the policies that decided |
 //! | `target`, `count` | a non-PHI name and a count, for actions that have them |
 //! | `request_id` | the request the entry belongs to |
+//!
+//! Version 2 (`"v":2`) adds four optional fields after `request_id`, in this order, and is
+//! written only when at least one of them is present; an entry without them stays version 1,
+//! byte for byte, so logs written before version 2 existed verify unchanged.
+//!
+//! | field | meaning |
+//! | --- | --- |
+//! | `credential` | the public id of the credential the request presented |
+//! | `network` | the caller's network range (an IPv4 /24 or IPv6 /48) |
+//! | `recipient` | the party the caller said it passes the data on to |
+//! | `requested_tenant` | another tenant than the caller's that the request named |
 
 use std::collections::BTreeMap;
 
 use phiguard_core::{
-    ActorId, ActorKind, AuditAction, AuditEvent, Category, Decision, Disclosure, Outcome,
-    PurposeOfUse, RecordId, RequestId, SubjectId, TenantId, Timestamp,
+    ActorId, ActorKind, AuditAction, AuditEvent, Category, CredentialId, Decision, Disclosure,
+    NetworkRange, Outcome, PurposeOfUse, RecipientId, RecordId, RequestId, SubjectId, TenantId,
+    Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
-/// The encoding version this crate writes.
-pub const ENTRY_VERSION: u32 = 1;
+/// The newest encoding version this crate writes (for entries that need its fields; others are
+/// written as [`ENTRY_VERSION_1`]).
+pub const ENTRY_VERSION: u32 = 2;
+
+/// The first encoding version, still written for entries without the version 2 fields.
+pub const ENTRY_VERSION_1: u32 = 1;
 
 /// The largest entry accepted by [`LedgerEntry::decode`], in bytes.
 pub const MAX_ENTRY_BYTES: usize = 64 * 1024;
@@ -57,13 +73,13 @@ pub enum EntryError {
         len: usize,
     },
     /// The entry names an encoding version this build does not know.
-    #[error("the ledger entry has encoding version {found}; this build reads version 1")]
+    #[error("the ledger entry has encoding version {found}; this build reads versions 1 and 2")]
     UnsupportedVersion {
         /// The version the entry names.
         found: u64,
     },
     /// The bytes are not JSON of the entry's shape (missing, unknown or ill-typed fields).
-    #[error("the ledger entry is not a valid version 1 entry (problem near byte {column})")]
+    #[error("the ledger entry is not a valid entry of its version (problem near byte {column})")]
     Malformed {
         /// The 1-based column of the problem on the entry's single line.
         column: usize,
@@ -81,7 +97,8 @@ pub enum EntryError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerEntry {
-    /// Encoding version: [`ENTRY_VERSION`].
+    /// Encoding version: [`ENTRY_VERSION_1`], or [`ENTRY_VERSION`] when a version 2 field is
+    /// present.
     pub v: u32,
     /// The entry's leaf index in its tenant's log, so that a moved, dropped or swapped entry is
     /// named by position even when its stored leaf hash was moved with it.
@@ -131,12 +148,24 @@ pub struct LedgerEntry {
     /// The request the entry belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<RequestId>,
+    /// The credential the request presented (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<CredentialId>,
+    /// The caller's network range (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkRange>,
+    /// The party the caller passes the data on to (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<RecipientId>,
+    /// Another tenant the request named (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_tenant: Option<TenantId>,
 }
 
 impl LedgerEntry {
     /// The entry for `event` at leaf `index` of its tenant's log.
     pub fn from_event(index: u64, event: &AuditEvent) -> Self {
-        LedgerEntry {
+        let mut entry = LedgerEntry {
             v: ENTRY_VERSION,
             index,
             time: event.time,
@@ -156,6 +185,25 @@ impl LedgerEntry {
             target: event.target.clone(),
             count: event.count,
             request_id: event.request_id.clone(),
+            credential: event.credential.clone(),
+            network: event.network,
+            recipient: event.recipient.clone(),
+            requested_tenant: event.requested_tenant.clone(),
+        };
+        entry.v = entry.required_version();
+        entry
+    }
+
+    /// The version this entry's fields call for: 2 when any version 2 field is present.
+    fn required_version(&self) -> u32 {
+        let version_2 = self.credential.is_some()
+            || self.network.is_some()
+            || self.recipient.is_some()
+            || self.requested_tenant.is_some();
+        if version_2 {
+            ENTRY_VERSION
+        } else {
+            ENTRY_VERSION_1
         }
     }
 
@@ -179,6 +227,10 @@ impl LedgerEntry {
             target: self.target,
             count: self.count,
             request_id: self.request_id,
+            credential: self.credential,
+            network: self.network,
+            recipient: self.recipient,
+            requested_tenant: self.requested_tenant,
         }
     }
 
@@ -197,7 +249,7 @@ impl LedgerEntry {
         // Read the version before the fields, so that a later version is reported as such and
         // not as a pile of unknown fields.
         let version = version_of(bytes)?;
-        if version != u64::from(ENTRY_VERSION) {
+        if version != u64::from(ENTRY_VERSION) && version != u64::from(ENTRY_VERSION_1) {
             return Err(EntryError::UnsupportedVersion { found: version });
         }
 
@@ -206,7 +258,9 @@ impl LedgerEntry {
                 column: error.column(),
             })?;
 
-        if entry.encode()? != bytes {
+        // A version 1 entry holding version 2 fields, or a version 2 entry without them, is
+        // not what the encoder writes.
+        if entry.v != entry.required_version() || entry.encode()? != bytes {
             return Err(EntryError::NotCanonical);
         }
         Ok(entry)
@@ -323,10 +377,10 @@ mod tests {
 
     #[test]
     fn other_versions_and_shapes_are_named() {
-        let later = br#"{"v":2,"index":0}"#;
+        let later = br#"{"v":3,"index":0}"#;
         assert_eq!(
             LedgerEntry::decode(later),
-            Err(EntryError::UnsupportedVersion { found: 2 })
+            Err(EntryError::UnsupportedVersion { found: 3 })
         );
 
         let text =
@@ -342,6 +396,43 @@ mod tests {
             Err(EntryError::TooLarge {
                 len: MAX_ENTRY_BYTES + 1
             })
+        );
+    }
+
+    #[test]
+    fn version_2_fields_raise_the_version_and_only_then() {
+        let plain = LedgerEntry::from_event(1, &read_event());
+        assert_eq!(plain.v, ENTRY_VERSION_1);
+
+        let mut event = read_event();
+        event.credential = Some(CredentialId::from_random([5; 10]));
+        event.network = Some(NetworkRange::of("203.0.113.9".parse().unwrap()));
+        event.recipient = Some("stripe".parse().unwrap());
+        event.requested_tenant = Some("southgate".parse().unwrap());
+        let entry = LedgerEntry::from_event(2, &event);
+        assert_eq!(entry.v, ENTRY_VERSION);
+        let bytes = entry.encode().unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with(r#"{"v":2,"#), "{text}");
+        assert!(
+            text.ends_with(
+                r#""network":"203.0.113.0/24","recipient":"stripe","requested_tenant":"southgate"}"#
+            ),
+            "{text}"
+        );
+        assert_eq!(LedgerEntry::decode(&bytes).unwrap().into_event(), event);
+
+        // The version must match the fields, in both directions.
+        let downgraded = text.replacen(r#"{"v":2,"#, r#"{"v":1,"#, 1);
+        assert_eq!(
+            LedgerEntry::decode(downgraded.as_bytes()),
+            Err(EntryError::NotCanonical)
+        );
+        let plain_text = String::from_utf8(plain.encode().unwrap()).unwrap();
+        let upgraded = plain_text.replacen(r#"{"v":1,"#, r#"{"v":2,"#, 1);
+        assert_eq!(
+            LedgerEntry::decode(upgraded.as_bytes()),
+            Err(EntryError::NotCanonical)
         );
     }
 

@@ -40,21 +40,29 @@ fn action_codes(action: AuditAction) -> (&'static str, &'static str) {
     use AuditAction as A;
 
     match action {
-        A::ReadRecord | A::ReadConfiguration | A::ReadAudit => ("R", "read"),
+        A::ReadRecord | A::ReadConfiguration | A::ReadAudit | A::ReadAlerts | A::ReadIncident => {
+            ("R", "read")
+        }
         A::ListRecords | A::Search => ("E", "search-type"),
-        A::Authenticate => ("E", "operation"),
+        A::Authenticate | A::ComputeBlastRadius => ("E", "operation"),
         A::CreateRecord
         | A::CreateSubject
         | A::CreateTenant
         | A::IssueCredential
         | A::Import
-        | A::BreakGlass => ("C", "create"),
+        | A::BreakGlass
+        | A::RaiseAlert
+        | A::OpenIncident => ("C", "create"),
         A::UpdateRecord
         | A::RestrictSubject
         | A::PutActor
         | A::PutPolicy
         | A::PutRecordType
-        | A::RotateKeys => ("U", "update"),
+        | A::RotateKeys
+        | A::AssessIncident
+        | A::DecideIncident
+        | A::DelayNotification
+        | A::RecordNotification => ("U", "update"),
         A::DisposeSubject | A::RevokeCredential | A::DeletePolicy => ("D", "delete"),
     }
 }
