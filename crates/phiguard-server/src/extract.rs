@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, header, request::Parts};
-use phiguard_core::RequestId;
+use phiguard_core::{NetworkRange, RecipientId, RequestId};
 use phiguard_vault::Caller;
 use serde::de::DeserializeOwned;
 
@@ -21,6 +21,15 @@ pub const BREAK_GLASS_HEADER: &str = "x-break-glass-reason";
 
 /// The header that carries the request id, both ways.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The header in which an integration names the party it passes what it reads on to (a
+/// payment processor, a fulfilment partner). The detectors check it against the platform's
+/// register of business associate agreements.
+pub const RECIPIENT_HEADER: &str = "x-recipient";
+
+/// The network range of the connection a request arrived on, set by the connection loop.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientNetwork(pub(crate) NetworkRange);
 
 /// The authenticated caller of a request, with its purpose of use and request id.
 pub(crate) struct ApiCaller(pub(crate) Caller);
@@ -49,13 +58,43 @@ impl FromRequestParts<AppState> for ApiCaller {
             .get(BREAK_GLASS_HEADER)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let request_id = parts.extensions.get::<RequestId>().cloned();
+        let network = parts.extensions.get::<ClientNetwork>().map(|n| n.0);
+        let recipient = recipient(&parts.headers)?;
 
         let caller = Caller::new(authenticated)
             .with_purpose_code(purpose)
             .with_break_glass_reason(reason)
-            .with_request_id(request_id);
+            .with_request_id(request_id)
+            .with_network(network)
+            .with_recipient(recipient);
         Ok(ApiCaller(caller))
     }
+}
+
+/// The recipient a request names. Two headers, or one that is not a recipient id, are refused:
+/// a detector must never be told "no recipient" by a request that named one badly.
+fn recipient(headers: &HeaderMap) -> Result<Option<RecipientId>, ApiError> {
+    let mut values = headers.get_all(RECIPIENT_HEADER).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::bad_header(
+            RECIPIENT_HEADER,
+            "name one recipient per request",
+        ));
+    }
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse::<RecipientId>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::bad_header(
+                RECIPIENT_HEADER,
+                "a recipient id is a lowercase slug of letters, digits, '-', '_' and '.'",
+            )
+        })
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {

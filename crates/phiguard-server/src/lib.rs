@@ -64,7 +64,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tracing::Instrument;
 
 pub use config::{ServerConfig, TlsConfig};
-pub use extract::{BREAK_GLASS_HEADER, PURPOSE_HEADER, REQUEST_ID_HEADER};
+pub use extract::{BREAK_GLASS_HEADER, PURPOSE_HEADER, RECIPIENT_HEADER, REQUEST_ID_HEADER};
 pub use openapi::OPENAPI_JSON;
 pub use problem::{ApiError, PROBLEM_JSON};
 

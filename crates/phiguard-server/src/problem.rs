@@ -99,6 +99,17 @@ impl ApiError {
             detail.to_owned(),
         )
     }
+
+    /// A request header that is malformed; the detail says what it should hold, never what it
+    /// held.
+    pub fn bad_header(name: &str, expected: &str) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-header",
+            "Invalid request header",
+            format!("the {name} header is not valid: {expected}"),
+        )
+    }
 }
 
 impl From<VaultError> for ApiError {
@@ -109,7 +120,7 @@ impl From<VaultError> for ApiError {
             VaultError::Unauthenticated(_) => {
                 (S::UNAUTHORIZED, "unauthenticated", "Unauthenticated")
             }
-            VaultError::TenantMismatch => (S::FORBIDDEN, "tenant-mismatch", "Wrong tenant"),
+            VaultError::TenantMismatch { .. } => (S::FORBIDDEN, "tenant-mismatch", "Wrong tenant"),
             VaultError::Forbidden { .. } => (S::FORBIDDEN, "forbidden", "Not allowed by policy"),
             VaultError::PolicyFailure => (S::FORBIDDEN, "policy-error", "Policy evaluation failed"),
             VaultError::NotFound(_) => (S::NOT_FOUND, "not-found", "Not found"),

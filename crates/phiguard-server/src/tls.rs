@@ -1,5 +1,9 @@
 //! TLS: rustls with AWS-LC (the FIPS provider under the `fips` feature), TLS 1.2 and 1.3 only.
 
+use phiguard_core::NetworkRange;
+use tower::ServiceExt as _;
+
+use crate::extract::ClientNetwork;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -89,7 +93,15 @@ pub(crate) async fn serve_connections(
         };
 
         let acceptor = acceptor.clone();
-        let service = TowerToHyperService::new(app.clone());
+        // Every request of the connection carries the client's network range, which the
+        // vault records with each access (the new-network detector reads it).
+        let network = ClientNetwork(NetworkRange::of(peer.ip()));
+        let service = TowerToHyperService::new(app.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(network);
+                request
+            },
+        ));
         let builder = builder.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {

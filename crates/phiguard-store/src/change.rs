@@ -1,11 +1,11 @@
 //! Writes, expressed as data so that a backend can commit many of them at once.
 
-use phiguard_core::{AuditEvent, CredentialId, SubjectId, TenantId, Timestamp};
+use phiguard_core::{Alert, AuditEvent, CredentialId, SubjectId, TenantId, Timestamp};
 
 use crate::model::{
-    Actor, BreakGlassGrant, Credential, Digest, IndexEntry, Policy, Record, RecordPart,
-    RecordTypeConfig, StoredCheckpoint, Subject, Tenant, WrappedIndexKey, WrappedSubjectKey,
-    WrappedTenantKey,
+    Actor, BreakGlassGrant, Credential, DeadLetter, Digest, IndexEntry, Policy, Record, RecordPart,
+    RecordTypeConfig, StoredCheckpoint, StoredIncident, Subject, Tenant, WrappedIndexKey,
+    WrappedSubjectKey, WrappedTenantKey,
 };
 
 /// One change to the data store. A list of changes submitted together commits atomically:
@@ -89,6 +89,15 @@ pub enum Change {
     Audit(AuditEvent),
     /// Keeps a signed checkpoint of a tenant's ledger.
     PutCheckpoint(StoredCheckpoint),
+    /// Adds an alert, or replaces it with its newer state (repeats folded in).
+    PutAlert(Alert),
+    /// Keeps a failed alert delivery.
+    PutDeadLetter(DeadLetter),
+    /// Moves the detectors' cursor to an audit sequence number.
+    SetDetectorCursor(u64),
+    /// Adds or replaces an incident's record; fails if it would change the opening time or
+    /// shorten the retention.
+    PutIncident(StoredIncident),
 }
 
 /// What a committed list of changes produced.

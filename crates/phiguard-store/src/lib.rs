@@ -66,16 +66,18 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use phiguard_core::{ActorId, CredentialId, RecordId, SubjectId, TenantId, Timestamp};
+use phiguard_core::{
+    ActorId, Alert, AlertId, CredentialId, IncidentId, RecordId, SubjectId, TenantId, Timestamp,
+};
 use tokio::sync::oneshot;
 
 pub use change::{Change, KeyChange, KeyReceipt, Receipt};
 pub use error::StoreError;
 pub use model::{
-    Actor, AuditQuery, BreakGlassGrant, Credential, CredentialLookup, Digest, EmergencyAccess,
-    IndexEntry, IndexHit, LedgerLeaf, Policy, Record, RecordPart, RecordTypeConfig,
-    StoredAuditEvent, StoredCheckpoint, Subject, SubjectStates, Tenant, TenantCounts,
-    WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
+    Actor, AlertQuery, AuditQuery, BreakGlassGrant, Credential, CredentialLookup, DeadLetter,
+    Digest, EmergencyAccess, IndexEntry, IndexHit, LedgerLeaf, Policy, Record, RecordPart,
+    RecordTypeConfig, StoredAuditEvent, StoredCheckpoint, StoredIncident, Subject, SubjectStates,
+    Tenant, TenantCounts, WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
 };
 pub use sqlite::{KEYRING_FILE, SqliteStore, VAULT_FILE};
 
@@ -307,6 +309,65 @@ pub trait Store: Send + Sync + 'static {
         tenant: &TenantId,
         query: &AuditQuery,
     ) -> Result<Vec<StoredAuditEvent>, StoreError>;
+
+    /// Up to `limit` audit events of every tenant with a sequence number above `after_seq`, in
+    /// order: what the server's detectors tail. Only phiguard's own detection reads across
+    /// tenants; nothing a credential can reach calls it.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn audit_events_after(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, StoreError>;
+
+    /// A tenant's alerts, newest occurrence first.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn alerts(&self, tenant: &TenantId, query: &AlertQuery) -> Result<Vec<Alert>, StoreError>;
+
+    /// One alert of a tenant.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn alert(&self, tenant: &TenantId, id: &AlertId) -> Result<Option<Alert>, StoreError>;
+
+    /// A tenant's failed alert deliveries, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn dead_letters(&self, tenant: &TenantId) -> Result<Vec<DeadLetter>, StoreError>;
+
+    /// The last audit sequence number the detectors have seen, if they ran before.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn detector_cursor(&self) -> Result<Option<u64>, StoreError>;
+
+    /// One incident of a tenant.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn incident(
+        &self,
+        tenant: &TenantId,
+        id: &IncidentId,
+    ) -> Result<Option<StoredIncident>, StoreError>;
+
+    /// A tenant's incidents, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn incidents(&self, tenant: &TenantId) -> Result<Vec<StoredIncident>, StoreError>;
 
     /// How many leaves a tenant's ledger holds (committed).
     ///

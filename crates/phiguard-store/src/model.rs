@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use phiguard_core::{
-    ActorId, ActorKind, AuditEvent, CredentialId, RecordId, Role, SubjectId, TenantId, Timestamp,
+    ActorId, ActorKind, AlertId, AuditEvent, CredentialId, DetectionRule, IncidentId, RecordId,
+    Role, SubjectId, TenantId, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -312,4 +313,50 @@ pub struct SubjectStates {
     pub disposed: u64,
     /// Subjects not disposed of whose records need break-glass access.
     pub restricted: u64,
+}
+
+/// Which alerts to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertQuery {
+    /// Only alerts whose latest occurrence is at or after this time.
+    pub since: Option<Timestamp>,
+    /// Only alerts of this rule.
+    pub rule: Option<DetectionRule>,
+    /// At most this many alerts, newest first (the store caps it at 10,000).
+    pub limit: u32,
+}
+
+/// An alert delivery that failed for good, kept for an operator to look at and resend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    /// The tenant of the alert.
+    pub tenant: TenantId,
+    /// The alert.
+    pub alert: AlertId,
+    /// The channel's label (a webhook's host, `syslog`, `stdout`), never a secret or a query.
+    pub channel: String,
+    /// How many times delivery was tried.
+    pub attempts: u32,
+    /// When the first attempt was made.
+    pub first_attempt: Timestamp,
+    /// When the last attempt was made.
+    pub last_attempt: Timestamp,
+    /// Why the last attempt failed, in words (a status code or an error kind).
+    pub error: String,
+}
+
+/// One incident's record as the store keeps it: a JSON document that the vault owns, with the
+/// dates the store enforces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredIncident {
+    /// The tenant the incident concerns.
+    pub tenant: TenantId,
+    /// The incident.
+    pub id: IncidentId,
+    /// When it was opened; fixed once written.
+    pub opened_at: Timestamp,
+    /// Until when the record must be kept: six years after its last change. It only grows.
+    pub retain_until: Timestamp,
+    /// The incident document (JSON, its schema owned by the vault).
+    pub document: String,
 }

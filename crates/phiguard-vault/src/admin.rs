@@ -56,11 +56,50 @@ const RESERVED_ACTOR_PREFIX: &str = "phiguard-";
 const MAX_ATTRIBUTES: usize = 32;
 const MAX_LABEL_CHARS: usize = 200;
 
+/// The system actor of `job` in `tenant`.
+fn system_actor(tenant: &TenantId, job: SystemJob, now: Timestamp) -> Actor {
+    Actor {
+        tenant: tenant.clone(),
+        id: job.actor(),
+        kind: ActorKind::System,
+        display_name: format!(
+            "phiguard {}",
+            job.actor_id().trim_start_matches("phiguard-")
+        ),
+        roles: Vec::new(),
+        attributes: BTreeMap::new(),
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
 impl Vault {
+    /// Gives every tenant the system actors of jobs added since it was created (detection and
+    /// breach analysis came later than the first tenants), so that their events name an actor
+    /// the tenant has.
+    async fn add_missing_system_actors(&self, tenants: &[Tenant]) -> Result<(), VaultError> {
+        let now = Timestamp::now();
+        let mut changes = Vec::new();
+        for tenant in tenants {
+            for job in SystemJob::ALL {
+                if self.store().actor(&tenant.id, &job.actor())?.is_none() {
+                    changes.push(Change::PutActor(system_actor(&tenant.id, job, now)));
+                }
+            }
+        }
+        if !changes.is_empty() {
+            self.store().submit(changes).await?;
+        }
+        Ok(())
+    }
+
     /// On a data directory without tenants, creates the platform tenant, its bootstrap
     /// administrator and a 24-hour credential, and returns the token.
     pub(crate) async fn bootstrap(&self) -> Result<Option<BearerToken>, VaultError> {
-        if !self.store().tenants()?.is_empty() {
+        let tenants = self.store().tenants()?;
+        if !tenants.is_empty() {
+            self.add_missing_system_actors(&tenants).await?;
             return Ok(None);
         }
 
@@ -145,20 +184,7 @@ impl Vault {
         };
         let mut changes = vec![Change::InsertTenant(tenant.clone())];
         for job in SystemJob::ALL {
-            changes.push(Change::PutActor(Actor {
-                tenant: id.clone(),
-                id: job.actor(),
-                kind: ActorKind::System,
-                display_name: format!(
-                    "phiguard {}",
-                    job.actor_id().trim_start_matches("phiguard-")
-                ),
-                roles: Vec::new(),
-                attributes: BTreeMap::new(),
-                disabled: false,
-                created_at: now,
-                updated_at: now,
-            }));
+            changes.push(Change::PutActor(system_actor(&id, job, now)));
         }
 
         // The event belongs to the new tenant's trail when the operator acts from elsewhere.
@@ -468,7 +494,7 @@ impl Vault {
                     .await);
             }
         } else if caller.tenant() != tenant {
-            let e = VaultError::TenantMismatch;
+            let e = crate::error::mismatch(tenant);
             return Err(self
                 .refuse(caller, AuditAction::RevokeCredential, None, None, e)
                 .await);

@@ -39,6 +39,9 @@ impl Vault {
             })
             .map(str::to_owned);
         event.request_id = caller.request_id.clone();
+        event.credential = caller.authenticated().map(|auth| auth.credential.clone());
+        event.network = caller.network;
+        event.recipient = caller.recipient.clone();
         event
     }
 
@@ -63,6 +66,9 @@ impl Vault {
         error: VaultError,
     ) -> VaultError {
         let mut event = self.event(caller, action, Decision::Deny, error.outcome());
+        if let VaultError::TenantMismatch { requested } = &error {
+            event.requested_tenant = Some(requested.clone());
+        }
         event.subject = subject.cloned();
         event.record = record.cloned();
         if let Err(audit_error) = self.record(vec![event]).await {

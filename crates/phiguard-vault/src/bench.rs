@@ -26,7 +26,7 @@ impl Vault {
         id: &RecordId,
     ) -> Result<Value, VaultError> {
         if caller.tenant() != tenant {
-            return Err(VaultError::TenantMismatch);
+            return Err(crate::error::mismatch(tenant));
         }
         caller.require_purpose()?;
         let found = self.store().record(tenant, id)?;

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use phiguard_core::{ActorId, ActorKind, CredentialId, PurposeOfUse, RequestId, TenantId};
+use phiguard_core::{
+    ActorId, ActorKind, CredentialId, NetworkRange, PurposeOfUse, RecipientId, RequestId, TenantId,
+};
 use phiguard_policy::Principal;
 use phiguard_store::Actor;
 
@@ -33,6 +35,10 @@ pub struct Caller {
     pub break_glass_reason: Option<String>,
     /// The request id, tying the audit event to the response and its log lines.
     pub request_id: Option<RequestId>,
+    /// The network range the request came from.
+    pub network: Option<NetworkRange>,
+    /// The party the caller says it passes what it receives on to.
+    pub recipient: Option<RecipientId>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +61,10 @@ pub enum SystemJob {
     Administration,
     /// Disposal of subjects.
     Disposal,
+    /// The detectors inside `phiguard serve`, which raise alerts.
+    Detection,
+    /// Incident response: working out whom a breach touched and where they live.
+    BreachAnalysis,
 }
 
 impl SystemJob {
@@ -65,7 +75,24 @@ impl SystemJob {
             SystemJob::KeyRotation => "phiguard-key-rotation",
             SystemJob::Administration => "phiguard-admin",
             SystemJob::Disposal => "phiguard-disposal",
+            SystemJob::Detection => "phiguard-detection",
+            SystemJob::BreachAnalysis => "phiguard-breach-analysis",
         }
+    }
+
+    /// The purposes of use the job declares: what the detectors expect it to name.
+    pub fn declared_purposes(self) -> &'static [PurposeOfUse] {
+        match self {
+            SystemJob::BreachAnalysis => &[PurposeOfUse::Hcompl, PurposeOfUse::Hsysadmin],
+            _ => &[PurposeOfUse::Hsysadmin],
+        }
+    }
+
+    /// The job whose system actor has this id, if any.
+    pub fn from_actor(id: &ActorId) -> Option<SystemJob> {
+        SystemJob::ALL
+            .into_iter()
+            .find(|job| job.actor_id() == id.as_str())
     }
 
     /// The system actor's id as an [`ActorId`].
@@ -76,11 +103,13 @@ impl SystemJob {
     }
 
     /// Every system job.
-    pub const ALL: [SystemJob; 4] = [
+    pub const ALL: [SystemJob; 6] = [
         SystemJob::Import,
         SystemJob::KeyRotation,
         SystemJob::Administration,
         SystemJob::Disposal,
+        SystemJob::Detection,
+        SystemJob::BreachAnalysis,
     ];
 }
 
@@ -93,6 +122,8 @@ impl Caller {
             purpose_invalid: false,
             break_glass_reason: None,
             request_id: None,
+            network: None,
+            recipient: None,
         }
     }
 
@@ -107,6 +138,8 @@ impl Caller {
             purpose_invalid: false,
             break_glass_reason: None,
             request_id: None,
+            network: None,
+            recipient: None,
         }
     }
 
@@ -141,6 +174,18 @@ impl Caller {
     /// Attaches a break-glass reason.
     pub fn with_break_glass_reason(mut self, reason: Option<String>) -> Self {
         self.break_glass_reason = reason;
+        self
+    }
+
+    /// Attaches the network range the request came from.
+    pub fn with_network(mut self, network: Option<NetworkRange>) -> Self {
+        self.network = network;
+        self
+    }
+
+    /// Attaches the recipient the caller names for what it receives.
+    pub fn with_recipient(mut self, recipient: Option<RecipientId>) -> Self {
+        self.recipient = recipient;
         self
     }
 

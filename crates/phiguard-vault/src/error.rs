@@ -1,6 +1,6 @@
 //! The vault's errors, each a sentence a caller can act on, none carrying a PHI value.
 
-use phiguard_core::{IdError, UnknownPurpose};
+use phiguard_core::{IdError, TenantId, UnknownPurpose};
 
 /// Why a credential was refused. The reasons are told to the holder, who already has the
 /// token; a wrong secret and an unknown credential read the same, so that ids cannot be probed.
@@ -42,9 +42,14 @@ pub enum VaultError {
     #[error("{}", .0.describe())]
     Unauthenticated(CredentialProblem),
 
-    /// The request names a tenant other than the one the credential is bound to.
+    /// The request names a tenant other than the one the credential is bound to. The tenant it
+    /// named goes into the audit event of the refusal (`requested_tenant`), where the
+    /// cross-tenant detector looks for it; the message does not repeat it.
     #[error("this credential is bound to another tenant than the one in the request")]
-    TenantMismatch,
+    TenantMismatch {
+        /// The tenant the request named.
+        requested: TenantId,
+    },
 
     /// Policy denied the request.
     #[error("policy does not allow {action} for this actor and purpose of use")]
@@ -145,7 +150,7 @@ impl VaultError {
         use phiguard_core::Outcome;
 
         match self {
-            VaultError::Forbidden { .. } | VaultError::TenantMismatch => Outcome::Denied,
+            VaultError::Forbidden { .. } | VaultError::TenantMismatch { .. } => Outcome::Denied,
             VaultError::Unauthenticated(_) => Outcome::Denied,
             VaultError::PolicyFailure => Outcome::PolicyError,
             VaultError::NotFound(_) => Outcome::NotFound,
@@ -176,5 +181,12 @@ impl From<phiguard_crypto::CryptoError> for VaultError {
             C::RootKeyMode { .. } | C::RootKeyFormat { .. } => VaultError::Setup(error.to_string()),
             other => VaultError::internal("cryptography", other),
         }
+    }
+}
+
+/// The refusal of a request that named `requested` instead of the caller's own tenant.
+pub(crate) fn mismatch(requested: &TenantId) -> VaultError {
+    VaultError::TenantMismatch {
+        requested: requested.clone(),
     }
 }

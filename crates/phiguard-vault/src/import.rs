@@ -118,7 +118,7 @@ impl Vault {
         let action = AuditAction::Import;
         if caller.tenant() != tenant {
             return Err(self
-                .refuse(caller, action, None, None, VaultError::TenantMismatch)
+                .refuse(caller, action, None, None, crate::error::mismatch(tenant))
                 .await);
         }
         if self.store().tenant(tenant)?.is_none() {

@@ -50,10 +50,12 @@
 //! ```
 
 mod admin;
+mod alerts;
 mod audit;
 mod auth;
 #[cfg(feature = "bench")]
 mod bench;
+mod breach_analysis;
 mod broad_grants;
 mod caller;
 mod config;
@@ -75,6 +77,8 @@ use phiguard_policy::PolicyEngine;
 use phiguard_store::{SqliteStore, Store};
 
 pub use admin::{ActorSpec, IssuedCredential};
+pub use alerts::AlertRecording;
+pub use breach_analysis::{Exposure, Residence};
 pub use caller::{Authenticated, Caller, SystemJob};
 pub use config::VaultConfig;
 pub use error::{CredentialProblem, VaultError};

@@ -93,7 +93,9 @@ impl Vault {
         let auth = match &caller.identity {
             Identity::System { tenant: own, .. } => {
                 if own != tenant {
-                    return Err(VaultError::TenantMismatch);
+                    return Err(VaultError::TenantMismatch {
+                        requested: tenant.clone(),
+                    });
                 }
                 return Ok(AccessDecision {
                     decision: Decision::Allow,
@@ -109,7 +111,9 @@ impl Vault {
         let platform_operation =
             caller.tenant().as_str() == crate::PLATFORM_TENANT && may_cross_tenants(action);
         if caller.tenant() != tenant && !platform_operation {
-            return Err(VaultError::TenantMismatch);
+            return Err(VaultError::TenantMismatch {
+                requested: tenant.clone(),
+            });
         }
         caller.check_purpose()?;
 

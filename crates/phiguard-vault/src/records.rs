@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use crate::error::mismatch;
 use crate::keys::SUBJECT_KEY_VERSION;
 use crate::policies::refusal;
 use crate::{Caller, Vault, VaultError};
@@ -174,7 +175,7 @@ impl Vault {
 
     /// Opens the parts of `record` that `disclosures` let out and rebuilds its document as JSON
     /// text. Returns the document and, per category present, the level actually disclosed.
-    fn open_record(
+    pub(crate) fn open_record(
         &self,
         record: &Record,
         disclosures: &Disclosures,
@@ -432,7 +433,7 @@ impl Vault {
         let action = AuditAction::ReadRecord;
         if caller.tenant() != tenant {
             return Err(self
-                .refuse(caller, action, None, Some(id), VaultError::TenantMismatch)
+                .refuse(caller, action, None, Some(id), mismatch(tenant))
                 .await);
         }
         if let Err(e) = caller.require_purpose() {
@@ -533,7 +534,7 @@ impl Vault {
     ) -> Result<Vec<RecordView>, VaultError> {
         let action = AuditAction::ListRecords;
         if caller.tenant() != tenant {
-            let e = VaultError::TenantMismatch;
+            let e = mismatch(tenant);
             return Err(self.refuse(caller, action, Some(subject_id), None, e).await);
         }
         let subject = match self.store().subject(tenant, subject_id)? {

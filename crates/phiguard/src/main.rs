@@ -76,6 +76,9 @@ enum Command {
     /// write the audit plan (HTML, Markdown, JSON or OSCAL). Exit 1 when a required
     /// specification is not met.
     Assess(Box<cmd::assess::AssessArgs>),
+    /// Respond: list and show the alerts the detectors raised, and failed deliveries.
+    #[command(subcommand)]
+    Alerts(cmd::alerts::AlertsCommand),
 }
 
 /// An error with the exit code it deserves.
@@ -150,6 +153,7 @@ fn main() -> ExitCode {
             Command::Ledger(command) => cmd::ledger::run(&config, command).await,
             Command::Disclosures(args) => cmd::disclosures::run(&config, args).await,
             Command::Scan(args) => Ok(phiguard_scan::run(&args)),
+            Command::Alerts(command) => cmd::alerts::run(&config, command).await,
             Command::Assess(args) => {
                 cmd::assess::run(&config, *args, named_data_dir.as_deref(), config_file).await
             }

@@ -225,7 +225,9 @@ pub(crate) async fn verifier_key(
             .refuse_request(
                 &caller.0,
                 AuditAction::ReadAudit,
-                VaultError::TenantMismatch,
+                VaultError::TenantMismatch {
+                    requested: tenant.clone(),
+                },
             )
             .await;
         return Err(refused.into());

@@ -1,6 +1,7 @@
 //! The route table.
 
 mod admin;
+mod alerts;
 mod audit;
 mod ledger;
 mod meta;
@@ -65,6 +66,12 @@ pub(crate) fn routes(config: &ServerConfig) -> Router<AppState> {
             put(admin::put_attribute_map),
         )
         .route("/v1/tenants/{tenant}/keys/rotate", post(admin::rotate_keys))
+        .route("/v1/tenants/{tenant}/alerts", get(alerts::list))
+        .route("/v1/tenants/{tenant}/alerts/{alert}", get(alerts::one))
+        .route(
+            "/v1/tenants/{tenant}/alert-dead-letters",
+            get(alerts::dead_letters),
+        )
         .route("/v1/tenants/{tenant}/records", post(records::create))
         .route("/v1/tenants/{tenant}/records/{record}", get(records::read))
         .route("/v1/tenants/{tenant}/search", post(records::search))

@@ -5,6 +5,7 @@ mod keyring;
 mod ledger;
 mod pool;
 mod read;
+mod response;
 mod safeguards;
 mod schema;
 mod writer;
@@ -63,6 +64,7 @@ impl SqliteStore {
                     after: schema::VAULT_V2_SEAL,
                 },
                 Migration::sql(schema::VAULT_V3),
+                Migration::sql(schema::VAULT_V4),
             ],
         )?;
         let keyring = open_writer(&keyring_path)?;

@@ -2,17 +2,21 @@
 
 use std::collections::BTreeMap;
 
-use phiguard_core::{ActorId, CredentialId, RecordId, Role, SubjectId, TenantId, Timestamp};
+use phiguard_core::{
+    ActorId, Alert, AlertId, CredentialId, IncidentId, RecordId, Role, SubjectId, TenantId,
+    Timestamp,
+};
 use phiguard_ledger::{Hash, LedgerEntry, NodeId, NodeSource};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
 use super::convert::{micros, opt_timestamp, parse, timestamp, version};
 use crate::{
-    Actor, AuditQuery, BreakGlassGrant, Change, Credential, CredentialLookup, Digest,
-    EmergencyAccess, IndexHit, KeyChange, KeyReceipt, LedgerLeaf, Pending, Policy, Record,
-    RecordPart, RecordTypeConfig, Store, StoreError, StoredAuditEvent, StoredCheckpoint, Subject,
-    SubjectStates, Tenant, TenantCounts, WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
+    Actor, AlertQuery, AuditQuery, BreakGlassGrant, Change, Credential, CredentialLookup,
+    DeadLetter, Digest, EmergencyAccess, IndexHit, KeyChange, KeyReceipt, LedgerLeaf, Pending,
+    Policy, Record, RecordPart, RecordTypeConfig, Store, StoreError, StoredAuditEvent,
+    StoredCheckpoint, StoredIncident, Subject, SubjectStates, Tenant, TenantCounts,
+    WrappedIndexKey, WrappedSubjectKey, WrappedTenantKey,
 };
 
 /// The most ledger leaves one query returns.
@@ -815,6 +819,51 @@ impl Store for SqliteStore {
         self.vault_reads
             .with(|conn| checkpoints(conn, tenant, true))
             .map(|mut found| found.pop())
+    }
+
+    fn audit_events_after(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>, StoreError> {
+        self.vault_reads
+            .with(|conn| super::response::audit_events_after(conn, after_seq, limit))
+    }
+
+    fn alerts(&self, tenant: &TenantId, query: &AlertQuery) -> Result<Vec<Alert>, StoreError> {
+        self.vault_reads
+            .with(|conn| super::response::alerts(conn, tenant, query))
+    }
+
+    fn alert(&self, tenant: &TenantId, id: &AlertId) -> Result<Option<Alert>, StoreError> {
+        self.vault_reads
+            .with(|conn| super::response::alert(conn, tenant, id))
+    }
+
+    fn dead_letters(&self, tenant: &TenantId) -> Result<Vec<DeadLetter>, StoreError> {
+        self.vault_reads
+            .with(|conn| super::response::dead_letters(conn, tenant))
+    }
+
+    fn detector_cursor(&self) -> Result<Option<u64>, StoreError> {
+        self.vault_reads.with(super::response::detector_cursor)
+    }
+
+    fn incident(
+        &self,
+        tenant: &TenantId,
+        id: &IncidentId,
+    ) -> Result<Option<StoredIncident>, StoreError> {
+        self.vault_reads.with(|conn| {
+            Ok(super::response::incidents(conn, tenant, Some(id))?
+                .into_iter()
+                .next())
+        })
+    }
+
+    fn incidents(&self, tenant: &TenantId) -> Result<Vec<StoredIncident>, StoreError> {
+        self.vault_reads
+            .with(|conn| super::response::incidents(conn, tenant, None))
     }
 
     fn last_activity(&self, tenant: &TenantId) -> Result<BTreeMap<ActorId, Timestamp>, StoreError> {

@@ -5,7 +5,7 @@
 //! backend can reuse the same shape.
 
 /// The newest schema version of `vault.sqlite`.
-pub(crate) const VAULT_VERSION: i64 = 3;
+pub(crate) const VAULT_VERSION: i64 = 4;
 
 /// The newest schema version of `keyring.sqlite`.
 pub(crate) const KEYRING_VERSION: i64 = 1;
@@ -246,6 +246,72 @@ CREATE INDEX subjects_disposed ON subjects (tenant_id)
     WHERE disposed_at IS NOT NULL;
 CREATE INDEX subjects_restricted ON subjects (tenant_id)
     WHERE restricted = 1 AND disposed_at IS NULL;
+"#;
+
+/// Version 4 keeps what detection and incident response produce:
+///
+/// - `alerts`: each alert's latest state (a deduplicated alert is rewritten as repeats fold
+///   in); raising and folding are also audit events, so the ledger proves the history. Alerts
+///   are never deleted.
+/// - `alert_dead_letters`: deliveries that failed for good, for an operator to replay by hand.
+/// - `detector_cursor`: the last audit sequence number the server's detectors have seen, so a
+///   restart neither misses events nor raises the same alert twice.
+/// - `incidents`: one document per incident. Its `retain_until` is six years after its last
+///   change (45 CFR 164.414(b) and 164.530(j)); a row may not be deleted before then, and the
+///   date may only move later.
+pub(crate) const VAULT_V4: &str = r#"
+CREATE TABLE alerts (
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+    id          TEXT NOT NULL,
+    rule        TEXT NOT NULL,
+    severity    TEXT NOT NULL,
+    actor_id    TEXT NOT NULL,
+    first_seen  INTEGER NOT NULL,
+    last_seen   INTEGER NOT NULL,
+    alert       TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX alerts_by_time ON alerts (tenant_id, last_seen);
+CREATE TRIGGER alerts_are_kept BEFORE DELETE ON alerts
+BEGIN
+    SELECT RAISE(ABORT, 'alerts are kept');
+END;
+
+CREATE TABLE alert_dead_letters (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id      TEXT NOT NULL,
+    alert_id       TEXT NOT NULL,
+    channel        TEXT NOT NULL,
+    attempts       INTEGER NOT NULL,
+    first_attempt  INTEGER NOT NULL,
+    last_attempt   INTEGER NOT NULL,
+    error          TEXT NOT NULL
+);
+CREATE INDEX dead_letters_by_tenant ON alert_dead_letters (tenant_id, seq);
+
+CREATE TABLE detector_cursor (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL
+);
+
+CREATE TABLE incidents (
+    tenant_id     TEXT NOT NULL REFERENCES tenants(id),
+    id            TEXT NOT NULL,
+    opened_at     INTEGER NOT NULL,
+    retain_until  INTEGER NOT NULL,
+    document      TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE TRIGGER incidents_are_kept BEFORE DELETE ON incidents
+WHEN OLD.retain_until > CAST(strftime('%s', 'now') AS INTEGER) * 1000000
+BEGIN
+    SELECT RAISE(ABORT, 'incident records are kept for six years after their last change');
+END;
+CREATE TRIGGER incidents_keep_their_dates BEFORE UPDATE ON incidents
+WHEN NEW.opened_at <> OLD.opened_at OR NEW.retain_until < OLD.retain_until
+BEGIN
+    SELECT RAISE(ABORT, 'an incident keeps its opening time and its retention only grows');
+END;
 "#;
 
 pub(crate) const KEYRING_V1: &str = r#"

@@ -426,6 +426,79 @@ fn apply(
             })
             .map_err(StoreError::db("keeping a checkpoint"))?;
         }
+        Change::PutAlert(alert) => {
+            let document = json(alert)?;
+            conn.prepare_cached(
+                "INSERT INTO alerts (tenant_id, id, rule, severity, actor_id, first_seen,
+                                     last_seen, alert)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (tenant_id, id) DO UPDATE SET
+                     severity = excluded.severity, last_seen = excluded.last_seen,
+                     alert = excluded.alert",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    alert.tenant.as_str(),
+                    alert.id.as_str(),
+                    alert.rule.as_str(),
+                    alert.severity.as_str(),
+                    alert.actor.as_str(),
+                    micros(alert.first_seen),
+                    micros(alert.last_seen),
+                    document,
+                ])
+            })
+            .map_err(StoreError::db("keeping an alert"))?;
+        }
+        Change::PutDeadLetter(letter) => {
+            conn.prepare_cached(
+                "INSERT INTO alert_dead_letters (tenant_id, alert_id, channel, attempts,
+                                                 first_attempt, last_attempt, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    letter.tenant.as_str(),
+                    letter.alert.as_str(),
+                    letter.channel,
+                    letter.attempts,
+                    micros(letter.first_attempt),
+                    micros(letter.last_attempt),
+                    letter.error,
+                ])
+            })
+            .map_err(StoreError::db("keeping a failed alert delivery"))?;
+        }
+        Change::SetDetectorCursor(seq) => {
+            conn.prepare_cached(
+                "INSERT INTO detector_cursor (id, seq) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq",
+            )
+            .and_then(|mut s| s.execute(params![i64::try_from(*seq).unwrap_or(i64::MAX)]))
+            .map_err(StoreError::db("moving the detectors' cursor"))?;
+        }
+        Change::PutIncident(incident) => {
+            conn.prepare_cached(
+                "INSERT INTO incidents (tenant_id, id, opened_at, retain_until, document)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (tenant_id, id) DO UPDATE SET
+                     opened_at = excluded.opened_at, retain_until = excluded.retain_until,
+                     document = excluded.document",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    incident.tenant.as_str(),
+                    incident.id.as_str(),
+                    micros(incident.opened_at),
+                    micros(incident.retain_until),
+                    incident.document,
+                ])
+            })
+            .map_err(conflict_or(
+                "an incident's opening time or retention",
+                "keeping an incident",
+            ))?;
+        }
     }
     Ok(None)
 }

@@ -1,6 +1,7 @@
 //! One module per group of subcommands.
 
 pub(crate) mod admin;
+pub(crate) mod alerts;
 pub(crate) mod assess;
 pub(crate) mod client;
 pub(crate) mod disclosures;
