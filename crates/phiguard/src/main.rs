@@ -79,6 +79,10 @@ enum Command {
     /// Respond: list and show the alerts the detectors raised, and failed deliveries.
     #[command(subcommand)]
     Alerts(cmd::alerts::AlertsCommand),
+    /// Respond: open an incident, work out whom it touched, assess it under 45 CFR 164.402,
+    /// and print every notification deadline; draft the notices.
+    #[command(subcommand)]
+    Incident(cmd::incident::IncidentCommand),
 }
 
 /// An error with the exit code it deserves.
@@ -154,6 +158,7 @@ fn main() -> ExitCode {
             Command::Disclosures(args) => cmd::disclosures::run(&config, args).await,
             Command::Scan(args) => Ok(phiguard_scan::run(&args)),
             Command::Alerts(command) => cmd::alerts::run(&config, command).await,
+            Command::Incident(command) => cmd::incident::run(&config, command).await,
             Command::Assess(args) => {
                 cmd::assess::run(&config, *args, named_data_dir.as_deref(), config_file).await
             }

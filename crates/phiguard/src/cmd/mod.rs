@@ -6,6 +6,7 @@ pub(crate) mod assess;
 pub(crate) mod client;
 pub(crate) mod disclosures;
 pub(crate) mod import;
+pub(crate) mod incident;
 pub(crate) mod ledger;
 pub(crate) mod serve;
 pub(crate) mod verify;
