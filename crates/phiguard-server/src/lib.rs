@@ -40,6 +40,7 @@
 //! ```
 
 mod config;
+pub mod detection;
 mod extract;
 mod metrics;
 mod openapi;

@@ -323,6 +323,13 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<StoredAuditEvent>, StoreError>;
 
+    /// The highest audit sequence number committed (0 when the trail is empty).
+    ///
+    /// # Errors
+    ///
+    /// As for [`Store::tenant`].
+    fn latest_audit_seq(&self) -> Result<u64, StoreError>;
+
     /// A tenant's alerts, newest occurrence first.
     ///
     /// # Errors

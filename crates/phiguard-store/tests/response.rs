@@ -208,6 +208,7 @@ async fn the_audit_stream_reads_every_tenant_in_commit_order() {
         .unwrap();
 
     let all = store.audit_events_after(0, 100).unwrap();
+    assert_eq!(store.latest_audit_seq().unwrap(), all[2].seq);
     let tenants: Vec<&str> = all.iter().map(|e| e.event.tenant.as_str()).collect();
     assert_eq!(tenants, ["northwind", "southgate", "northwind"]);
     let leaves: Vec<u64> = all.iter().map(|e| e.leaf_index).collect();

@@ -57,10 +57,15 @@ impl Vault {
     /// # Errors
     ///
     /// Storage failures.
+    ///
+    /// With `seed_activity`, each actor's latest stored activity is entered (for live
+    /// detection); a replay of a past range leaves it out and learns activity from the history
+    /// it warms up on instead.
     pub fn detection_directory(
         &self,
         only: Option<&TenantId>,
         baa_recipients: &[RecipientId],
+        seed_activity: bool,
     ) -> Result<Directory, VaultError> {
         let mut directory = Directory::new();
         for recipient in baa_recipients {
@@ -77,7 +82,11 @@ impl Vault {
                 .unwrap_or_default();
             directory.put_tenant(tenant.id.clone(), profile);
 
-            let activity = self.store().last_activity(&tenant.id)?;
+            let activity = if seed_activity {
+                self.store().last_activity(&tenant.id)?
+            } else {
+                Default::default()
+            };
             for actor in self.store().actors(&tenant.id)? {
                 let last = activity.get(&actor.id).copied();
                 directory.put_actor(
@@ -111,9 +120,32 @@ impl Vault {
         Ok(())
     }
 
-    /// Feeds `tenant`'s events in `[since, until)` to the detector's `learn`, so that baselines
-    /// and known networks reflect history before it starts judging. Returns how many events it
-    /// learnt from.
+    /// An alert as stored, for phiguard's own jobs (a replay recording what it found).
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn stored_alert(
+        &self,
+        tenant: &TenantId,
+        id: &phiguard_core::AlertId,
+    ) -> Result<Option<phiguard_core::Alert>, VaultError> {
+        Ok(self.store().alert(tenant, id)?)
+    }
+
+    /// The highest audit sequence number committed, where a detector starting without a cursor
+    /// begins to judge.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub fn latest_audit_seq(&self) -> Result<u64, VaultError> {
+        Ok(self.store().latest_audit_seq()?)
+    }
+
+    /// Feeds `tenant`'s events in `[since, until)` with sequence numbers up to `up_to_seq` to
+    /// the detector's `learn`, so that baselines and known networks reflect history before it
+    /// starts judging. Returns how many events it learnt from.
     ///
     /// # Errors
     ///
@@ -124,6 +156,7 @@ impl Vault {
         tenant: &TenantId,
         since: Timestamp,
         until: Timestamp,
+        up_to_seq: u64,
     ) -> Result<u64, VaultError> {
         let mut learnt = 0;
         let mut after = None;
@@ -138,11 +171,11 @@ impl Vault {
             let page = self.store().audit_events(tenant, &query)?;
             let Some(last) = page.last() else { break };
             after = Some(last.seq);
-            for stored in &page {
+            for stored in page.iter().filter(|e| e.seq <= up_to_seq) {
                 detector.learn(&stored.event, evidence(stored));
                 learnt += 1;
             }
-            if page.len() < PAGE as usize {
+            if page.len() < PAGE as usize || last.seq >= up_to_seq {
                 break;
             }
         }

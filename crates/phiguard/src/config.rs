@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use phiguard_delivery::DeliveryConfig;
 use phiguard_server::ServerConfig;
+use phiguard_server::detection::DetectionSettings;
 use phiguard_vault::VaultConfig;
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +21,7 @@ pub(crate) const DEFAULT_CONFIG_FILE: &str = "phiguard.toml";
 /// environment variables `PHIGUARD_<KEY>`, with `__` between nested keys
 /// (`PHIGUARD_SERVER__LISTEN=0.0.0.0:8620`, `PHIGUARD_VAULT__BREAK_GLASS_MINUTES=30`);
 /// command-line flags.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct Config {
     /// Where keys and databases live (default `./phiguard-data`).
@@ -30,6 +32,10 @@ pub(crate) struct Config {
     pub(crate) vault: VaultConfig,
     /// Logging.
     pub(crate) log: LogConfig,
+    /// The detectors inside `phiguard serve` (see `phiguard_server::detection`).
+    pub(crate) detection: DetectionSettings,
+    /// Where alerts go: webhooks, syslog, JSON lines (see `phiguard_delivery::DeliveryConfig`).
+    pub(crate) delivery: DeliveryConfig,
 }
 
 /// How phiguard logs. Logs go to standard error and never carry PHI, keys or tokens.
@@ -59,6 +65,8 @@ impl Default for Config {
             server: ServerConfig::default(),
             vault: VaultConfig::default(),
             log: LogConfig::default(),
+            detection: DetectionSettings::default(),
+            delivery: DeliveryConfig::default(),
         }
     }
 }

@@ -76,6 +76,8 @@ enum Command {
     /// write the audit plan (HTML, Markdown, JSON or OSCAL). Exit 1 when a required
     /// specification is not met.
     Assess(Box<cmd::assess::AssessArgs>),
+    /// Respond: replay a stored range of a tenant's audit trail through the detectors.
+    Detect(cmd::detect::DetectArgs),
     /// Respond: list and show the alerts the detectors raised, and failed deliveries.
     #[command(subcommand)]
     Alerts(cmd::alerts::AlertsCommand),
@@ -157,6 +159,7 @@ fn main() -> ExitCode {
             Command::Ledger(command) => cmd::ledger::run(&config, command).await,
             Command::Disclosures(args) => cmd::disclosures::run(&config, args).await,
             Command::Scan(args) => Ok(phiguard_scan::run(&args)),
+            Command::Detect(args) => cmd::detect::run(&config, args).await,
             Command::Alerts(command) => cmd::alerts::run(&config, command).await,
             Command::Incident(command) => cmd::incident::run(&config, command).await,
             Command::Assess(args) => {

@@ -830,6 +830,10 @@ impl Store for SqliteStore {
             .with(|conn| super::response::audit_events_after(conn, after_seq, limit))
     }
 
+    fn latest_audit_seq(&self) -> Result<u64, StoreError> {
+        self.vault_reads.with(super::response::latest_audit_seq)
+    }
+
     fn alerts(&self, tenant: &TenantId, query: &AlertQuery) -> Result<Vec<Alert>, StoreError> {
         self.vault_reads
             .with(|conn| super::response::alerts(conn, tenant, query))

@@ -57,6 +57,13 @@ pub(crate) fn audit_events_after(
     Ok(events)
 }
 
+pub(crate) fn latest_audit_seq(conn: &Connection) -> Result<u64, StoreError> {
+    conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM audit_events")
+        .and_then(|mut s| s.query_row([], |row| row.get::<_, i64>(0)))
+        .map(unsigned)
+        .map_err(StoreError::db("reading the latest audit sequence number"))
+}
+
 fn alert_from(seq: &str, text: &str) -> Result<Alert, StoreError> {
     serde_json::from_str(text)
         .map_err(|_| StoreError::Corrupt(format!("alert {seq} does not decode")))

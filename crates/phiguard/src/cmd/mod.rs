@@ -4,6 +4,7 @@ pub(crate) mod admin;
 pub(crate) mod alerts;
 pub(crate) mod assess;
 pub(crate) mod client;
+pub(crate) mod detect;
 pub(crate) mod disclosures;
 pub(crate) mod import;
 pub(crate) mod incident;

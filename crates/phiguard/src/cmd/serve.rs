@@ -35,10 +35,20 @@ pub(crate) async fn run(mut config: Config, args: ServeArgs) -> Result<ExitCode,
     );
 
     let vault = Arc::new(vault);
+    let detection = phiguard_server::detection::start(
+        vault.clone(),
+        config.detection.clone(),
+        config.delivery.clone(),
+    )
+    .await
+    .map_err(|e| Failure::Input(e.into()))?;
     let checkpoints = super::ledger::spawn_periodic_checkpoints(vault.clone());
     let served = phiguard_server::serve(vault, config.server.clone(), shutdown_signal()).await;
     if let Some(task) = checkpoints {
         task.abort();
+    }
+    if let Some(detection) = detection {
+        detection.stop(std::time::Duration::from_secs(5)).await;
     }
     served.map_err(|e| match e {
         phiguard_server::ServeError::Io { .. } => Failure::Internal(e.into()),
