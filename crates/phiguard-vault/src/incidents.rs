@@ -447,7 +447,15 @@ impl Vault {
         if window.start >= window.end {
             return Err(invalid("the window", "its start is not before its end"));
         }
-        let started = TimeZone::UTC.to_datetime(window.start).date();
+        // Dates are the tenant's calendar dates: a window opening at 00:18 UTC opened the
+        // evening before in New York.
+        let zone = self
+            .store()
+            .tenant(tenant)?
+            .and_then(|t| t.time_zone)
+            .and_then(|name| TimeZone::get(&name).ok())
+            .unwrap_or(TimeZone::UTC);
+        let started = zone.to_datetime(window.start).date();
         if new.discovered < started {
             return Err(invalid(
                 "the discovery date",

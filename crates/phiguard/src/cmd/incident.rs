@@ -223,17 +223,23 @@ fn administrator(tenant: &TenantId) -> Caller {
     Caller::system(tenant.clone(), SystemJob::Administration)
 }
 
-/// Today in the tenant's time zone (UTC when it has none).
-fn tenant_today(vault: &Vault, tenant: &TenantId) -> Result<Date, Failure> {
-    let zone = vault
+/// The tenant's time zone (UTC when it has none): incident dates are its calendar dates.
+fn tenant_zone(vault: &Vault, tenant: &TenantId) -> Result<TimeZone, Failure> {
+    Ok(vault
         .tenants()?
         .into_iter()
         .find(|t| &t.id == tenant)
         .ok_or_else(|| Failure::Input(anyhow!("no tenant {tenant} in this data directory")))?
         .time_zone
         .and_then(|name| TimeZone::get(&name).ok())
-        .unwrap_or(TimeZone::UTC);
-    Ok(zone.to_datetime(Timestamp::now()).date())
+        .unwrap_or(TimeZone::UTC))
+}
+
+/// Today in the tenant's time zone.
+fn tenant_today(vault: &Vault, tenant: &TenantId) -> Result<Date, Failure> {
+    Ok(tenant_zone(vault, tenant)?
+        .to_datetime(Timestamp::now())
+        .date())
 }
 
 pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<ExitCode, Failure> {
@@ -657,10 +663,11 @@ async fn notices(vault: &Vault, args: NoticesArgs) -> Result<ExitCode, Failure> 
     };
 
     let categories: BTreeSet<Category> = radius.categories.keys().copied().collect();
-    let utc_date = |t: Timestamp| TimeZone::UTC.to_datetime(t).date();
+    let zone = tenant_zone(vault, tenant)?;
+    let local_date = |t: Timestamp| zone.to_datetime(t).date();
     let (breach_start, breach_end) = (
-        utc_date(incident.window.start),
-        utc_date(incident.window.end),
+        local_date(incident.window.start),
+        local_date(incident.window.end),
     );
     let steps = if details.steps_for_individuals.is_empty() {
         phiguard_breach::suggested_steps(&categories)
