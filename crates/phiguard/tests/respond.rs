@@ -37,8 +37,11 @@ impl Received {
     }
 }
 
+/// What the test webhook answered to each request, in order.
+type Deliveries = Arc<Mutex<Vec<(u16, Received)>>>;
+
 /// A webhook on loopback that answers 503 to its first `failures` requests and 200 after.
-fn webhook(failures: usize) -> (String, Arc<Mutex<Vec<(u16, Received)>>>) {
+fn webhook(failures: usize) -> (String, Deliveries) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let url = format!("http://{}/hook", listener.local_addr().expect("an address"));
     let seen = Arc::new(Mutex::new(Vec::new()));
