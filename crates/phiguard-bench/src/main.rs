@@ -38,6 +38,8 @@ enum Mode {
     Full,
     Bare,
     Both,
+    /// The full path with the detectors of `phiguard serve` off, then on.
+    Detection,
 }
 
 /// Measures authorized record reads over HTTP.
@@ -137,15 +139,30 @@ fn main() -> anyhow::Result<()> {
     );
 
     let mut results = Vec::new();
-    for (path, bare) in [("full", false), ("bare", true)] {
+    for (path, bare, detect) in [
+        ("full", false, false),
+        ("bare", true, false),
+        ("full+detect", false, true),
+    ] {
         let wanted = match args.mode {
-            Mode::Both => true,
-            Mode::Full => !bare,
+            Mode::Both => !detect,
+            Mode::Full => !bare && !detect,
             Mode::Bare => bare,
+            Mode::Detection => !bare,
         };
         if !wanted {
             continue;
         }
+        // The detectors tail the audit trail beside the request path, as in `phiguard serve`.
+        let detection = if detect {
+            server.block_on(phiguard_server::detection::start(
+                Arc::clone(&fixture.vault),
+                phiguard_server::detection::DetectionSettings::default(),
+                phiguard_delivery::DeliveryConfig::default(),
+            ))?
+        } else {
+            None
+        };
         let app = if bare {
             bare_router(&fixture)
         } else {
@@ -166,6 +183,24 @@ fn main() -> anyhow::Result<()> {
         client.block_on(load.run(&args, Duration::from_secs(args.warmup)))?;
         let measured = client.block_on(load.run(&args, Duration::from_secs(args.seconds)))?;
         serving.abort();
+        if let Some(detection) = detection {
+            let lag = server.block_on(async {
+                let target = fixture.vault.latest_audit_seq().unwrap_or(0);
+                let started = Instant::now();
+                while fixture.vault.detector_cursor().ok().flatten().unwrap_or(0) < target
+                    && started.elapsed() < Duration::from_secs(60)
+                {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                started.elapsed()
+            });
+            #[allow(clippy::print_stderr, reason = "a benchmark's progress line")]
+            let () = eprintln!(
+                "detectors caught up with the trail {:.2} s after the load stopped",
+                lag.as_secs_f64()
+            );
+            server.block_on(detection.stop(Duration::from_secs(1)));
+        }
         results.push(measured.into_measurement(path));
     }
 
@@ -428,16 +463,28 @@ fn report(args: &Args, results: &[Measurement]) {
     }
 
     println!(
-        "{:<6} {:>12} {:>10} {:>10} {:>10} {:>8}",
+        "{:<12} {:>12} {:>10} {:>10} {:>10} {:>8}",
         "path", "reads/s", "p50 µs", "p99 µs", "reads", "errors"
     );
     for m in results {
         println!(
-            "{:<6} {:>12.0} {:>10} {:>10} {:>10} {:>8}",
+            "{:<12} {:>12.0} {:>10} {:>10} {:>10} {:>8}",
             m.path, m.reads_per_second, m.p50_micros, m.p99_micros, m.reads, m.errors
         );
     }
     if let Some(ratio) = ratio {
         println!("full path costs {ratio:.2}× the bare path (bare reads/s ÷ full reads/s)");
+    }
+    if let (Some(off), Some(on)) = (
+        results.iter().find(|m| m.path == "full"),
+        results.iter().find(|m| m.path == "full+detect"),
+    ) && off.reads_per_second > 0.0
+    {
+        println!(
+            "with detection: {:+.1}% reads/s, p50 {:+} µs, p99 {:+} µs",
+            (on.reads_per_second / off.reads_per_second - 1.0) * 100.0,
+            i64::from(on.p50_micros) - i64::from(off.p50_micros),
+            i64::from(on.p99_micros) - i64::from(off.p99_micros)
+        );
     }
 }
