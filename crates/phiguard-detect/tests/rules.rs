@@ -593,6 +593,19 @@ fn recipient_without_baa_judges_the_named_or_default_recipient() {
     event.purpose = Some(PurposeOfUse::Hoperat);
     let changes = feed.observe(&event);
     assert!(changes[0].alert().summary.contains("default recipient"));
+
+    // A header naming a covered party does not vouch for an uncovered declared destination.
+    let mut feed = Feed::new(DetectConfig::default(), with_services());
+    feed.detector
+        .remove_baa_recipient(&"shipfast".parse().unwrap());
+    feed.detector
+        .add_baa_recipient("quickship".parse().unwrap());
+    let mut event = read("north", "shipper", ActorKind::Service, time);
+    event.purpose = Some(PurposeOfUse::Hoperat);
+    event.recipient = Some("quickship".parse().unwrap());
+    let changes = feed.observe(&event);
+    assert_eq!(rules_of(&changes), [DetectionRule::RecipientWithoutBaa]);
+    assert!(changes[0].alert().summary.contains("default recipient"));
 }
 
 #[test]

@@ -26,7 +26,7 @@ use jiff::{Timestamp, ToSpan};
 use phiguard_core::{AlertId, AuditAction, RecipientId, Severity};
 use phiguard_delivery::{DeadLetterSink, DeliveryConfig, Dispatcher, WebhookSecret};
 use phiguard_detect::{AlertChange, DetectConfig, Detector};
-use phiguard_vault::{AlertRecording, SystemJob, Vault};
+use phiguard_vault::{AlertRecording, Vault};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
@@ -67,9 +67,53 @@ impl Default for DetectionSettings {
     }
 }
 
+impl DetectionSettings {
+    /// The longest poll interval: beyond a minute, "detection" would be a daily report.
+    pub const MAX_POLL_MILLISECONDS: u64 = 60_000;
+
+    /// The longest warm-up.
+    pub const MAX_WARM_UP_DAYS: u32 = 3_650;
+
+    /// Checks the settings' ranges.
+    ///
+    /// # Errors
+    ///
+    /// [`DetectionError::Settings`] naming the key and its range.
+    pub fn validate(&self) -> Result<(), DetectionError> {
+        let range = |key: &'static str, range: String| DetectionError::Settings { key, range };
+        if !(10..=Self::MAX_POLL_MILLISECONDS).contains(&self.poll_milliseconds) {
+            return Err(range(
+                "poll_milliseconds",
+                format!("10 to {}", Self::MAX_POLL_MILLISECONDS),
+            ));
+        }
+        if self.warm_up_days > Self::MAX_WARM_UP_DAYS {
+            return Err(range(
+                "warm_up_days",
+                format!("0 to {}", Self::MAX_WARM_UP_DAYS),
+            ));
+        }
+        if !(1..=10_000).contains(&self.batch) {
+            return Err(range("batch", "1 to 10000".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The largest webhook secret file read.
+const MAX_SECRET_BYTES: u64 = 4_096;
+
 /// Why detection could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum DetectionError {
+    /// A setting is out of range.
+    #[error("detection.{key} must be {range}")]
+    Settings {
+        /// The key.
+        key: &'static str,
+        /// Its range, in words.
+        range: String,
+    },
     /// The rules' configuration is invalid.
     #[error("detection.rules: {0}")]
     Rules(String),
@@ -147,6 +191,7 @@ pub async fn start(
     settings: DetectionSettings,
     delivery: DeliveryConfig,
 ) -> Result<Option<Detection>, DetectionError> {
+    settings.validate()?;
     if !settings.enabled {
         tracing::warn!(
             "detection is OFF (detection.enabled = false): no alerts will be raised for misuse \
@@ -155,6 +200,15 @@ pub async fn start(
         return Ok(None);
     }
 
+    if phiguard_core::DetectionRule::ALL
+        .iter()
+        .all(|rule| !settings.rules.is_enabled(*rule))
+    {
+        tracing::warn!(
+            "every detection rule is disabled in detection.rules: the detectors run but will \
+             raise no alert"
+        );
+    }
     let directory = vault.detection_directory(None, &settings.baa_recipients, true)?;
     let mut detector = Detector::new(settings.rules.clone(), directory)
         .map_err(|e| DetectionError::Rules(e.to_string()))?;
@@ -213,6 +267,24 @@ fn start_delivery(
             name: name.clone(),
             reason,
         };
+        let metadata = std::fs::metadata(path)
+            .map_err(|e| secret_error(format!("cannot read {}: {}", path.display(), e.kind())))?;
+        if !metadata.is_file() || metadata.len() > MAX_SECRET_BYTES {
+            return Err(secret_error(format!(
+                "{} is not a regular file of at most {MAX_SECRET_BYTES} bytes",
+                path.display()
+            )));
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if metadata.permissions().mode() & 0o077 != 0 {
+                return Err(secret_error(format!(
+                    "{} is readable by others; make it private (chmod 600)",
+                    path.display()
+                )));
+            }
+        }
         let bytes = std::fs::read(path)
             .map_err(|e| secret_error(format!("cannot read {}: {}", path.display(), e.kind())))?;
         let trimmed = bytes.trim_ascii();
@@ -266,10 +338,11 @@ impl Tail {
             return Ok(0);
         };
 
-        let detection_actor = SystemJob::Detection.actor();
         for stored in &events {
             let event = &stored.event;
-            if event.actor == detection_actor {
+            // The detectors' own raisings are not judged again; anything that came with a
+            // credential is, whatever the actor calls itself.
+            if event.action == AuditAction::RaiseAlert && event.credential.is_none() {
                 continue;
             }
             match event.action {

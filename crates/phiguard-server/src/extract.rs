@@ -87,6 +87,7 @@ fn recipient(headers: &HeaderMap) -> Result<Option<RecipientId>, ApiError> {
     value
         .to_str()
         .ok()
+        .filter(|v| !has_identifier_digits(v))
         .and_then(|v| v.parse::<RecipientId>().ok())
         .map(Some)
         .ok_or_else(|| {
@@ -95,6 +96,23 @@ fn recipient(headers: &HeaderMap) -> Result<Option<RecipientId>, ApiError> {
                 "a recipient id is a lowercase slug of letters, digits, '-', '_' and '.'",
             )
         })
+}
+
+/// A run of seven or more digits (separators ignored): an SSN, phone number or member id has
+/// no place in a recipient's name, which the audit trail keeps.
+fn has_identifier_digits(text: &str) -> bool {
+    let mut digits = 0;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits >= 7 {
+                return true;
+            }
+        } else if !matches!(c, '-' | '.' | '_') {
+            digits = 0;
+        }
+    }
+    false
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {

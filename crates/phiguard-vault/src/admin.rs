@@ -147,7 +147,9 @@ impl Vault {
         name: String,
         time_zone: Option<String>,
     ) -> Result<Tenant, VaultError> {
-        let decided = self.authorize(caller, &id, Action::CreateTenant, Resource::Tenant(&id));
+        let decided = self
+            .authorize(caller, &id, Action::CreateTenant, Resource::Tenant(&id))
+            .and_then(|_| check_tenant_id(&id));
         if let Err(e) = decided.and_then(|_| check_tenant_fields(&name, time_zone.as_deref())) {
             return Err(self
                 .refuse(caller, AuditAction::CreateTenant, None, None, e)
@@ -376,6 +378,17 @@ impl Vault {
                 .refuse(caller, AuditAction::IssueCredential, None, None, e)
                 .await);
         }
+        if holder.kind == ActorKind::System || holder.id.as_str().starts_with(RESERVED_ACTOR_PREFIX)
+        {
+            let e = VaultError::InvalidInput {
+                what: "the actor",
+                reason: "phiguard's own jobs act without credentials; issue one to a person or                          an integration"
+                    .into(),
+            };
+            return Err(self
+                .refuse(caller, AuditAction::IssueCredential, None, None, e)
+                .await);
+        }
 
         let lifetime = match lifetime {
             Some(lifetime) => lifetime,
@@ -592,6 +605,18 @@ fn parse_const<T: std::str::FromStr>(text: &str) -> Result<T, VaultError> {
         .map_err(|_| VaultError::internal("a built-in id", "does not parse"))
 }
 
+/// Tenant ids starting with `phiguard-` are phiguard's own: the audit trail names an unknown
+/// tenant a request asked for as [`crate::UNKNOWN_TENANT`].
+fn check_tenant_id(id: &TenantId) -> Result<(), VaultError> {
+    if id.as_str().starts_with(RESERVED_ACTOR_PREFIX) {
+        return Err(VaultError::InvalidInput {
+            what: "the tenant id",
+            reason: format!("ids starting with `{RESERVED_ACTOR_PREFIX}` are reserved"),
+        });
+    }
+    Ok(())
+}
+
 fn check_tenant_fields(name: &str, time_zone: Option<&str>) -> Result<(), VaultError> {
     if name.trim().is_empty() || name.chars().count() > 200 {
         return Err(VaultError::InvalidInput {
@@ -633,9 +658,12 @@ fn check_operator_reach(
     }
 }
 
-fn check_actor(caller: &Caller, spec: &ActorSpec) -> Result<(), VaultError> {
-    let is_system_job = caller.authenticated().is_none();
-    if spec.id.as_str().starts_with(RESERVED_ACTOR_PREFIX) && !is_system_job {
+/// Checks an actor about to be created or changed. The `phiguard-` ids belong to phiguard's
+/// own jobs, which the vault creates itself: nobody, not even the command line, may create or
+/// reshape one (a job actor given a role and a credential would act under a name the detectors
+/// and auditors trust).
+fn check_actor(_caller: &Caller, spec: &ActorSpec) -> Result<(), VaultError> {
+    if spec.id.as_str().starts_with(RESERVED_ACTOR_PREFIX) {
         return Err(VaultError::InvalidInput {
             what: "the actor id",
             reason: format!(
@@ -657,11 +685,41 @@ fn check_actor(caller: &Caller, spec: &ActorSpec) -> Result<(), VaultError> {
             ),
         });
     }
+    check_declarations(&spec.attributes)?;
     if spec.display_name.chars().count() > MAX_LABEL_CHARS {
         return Err(VaultError::InvalidInput {
             what: "the display name",
             reason: format!("it must be at most {MAX_LABEL_CHARS} characters"),
         });
+    }
+    Ok(())
+}
+
+/// The attributes the detectors read must parse: a misspelt purpose or recipient would
+/// otherwise switch a rule off for that actor without a word.
+fn check_declarations(attributes: &BTreeMap<String, String>) -> Result<(), VaultError> {
+    if let Some(codes) = attributes.get(crate::PURPOSES_ATTRIBUTE) {
+        let all_known = codes
+            .split([' ', ','])
+            .filter(|c| !c.is_empty())
+            .all(|code| code.parse::<phiguard_core::PurposeOfUse>().is_ok());
+        if !all_known || codes.trim().is_empty() {
+            return Err(VaultError::InvalidInput {
+                what: "the `purposes` attribute",
+                reason: "list HL7 purpose-of-use codes separated by spaces or commas, such as                          `HPAYMT HOPERAT`"
+                    .into(),
+            });
+        }
+    }
+    if let Some(name) = attributes.get(crate::RECIPIENT_ATTRIBUTE) {
+        let valid = name.parse::<phiguard_core::RecipientId>().is_ok()
+            && !crate::records::has_identifier_digits(name);
+        if !valid {
+            return Err(VaultError::InvalidInput {
+                what: "the `recipient` attribute",
+                reason: "name the recipient as a lowercase slug such as `stripe`".into(),
+            });
+        }
     }
     Ok(())
 }

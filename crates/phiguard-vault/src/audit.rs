@@ -67,7 +67,12 @@ impl Vault {
     ) -> VaultError {
         let mut event = self.event(caller, action, Decision::Deny, error.outcome());
         if let VaultError::TenantMismatch { requested } = &error {
-            event.requested_tenant = Some(requested.clone());
+            let known = matches!(self.store().tenant(requested), Ok(Some(_)));
+            event.requested_tenant = if known {
+                Some(requested.clone())
+            } else {
+                crate::UNKNOWN_TENANT.parse().ok()
+            };
         }
         event.subject = subject.cloned();
         event.record = record.cloned();

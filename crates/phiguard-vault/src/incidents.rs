@@ -226,6 +226,17 @@ impl Incident {
     }
 }
 
+/// Refuses free text that is blank, too long, or shaped like an identifier (an email address,
+/// a run of seven or more digits), naming `what` and never the text. Names and street
+/// addresses cannot be told from ordinary words this way; the check catches identifiers only.
+///
+/// # Errors
+///
+/// [`VaultError::InvalidInput`].
+pub fn check_free_text(what: &'static str, text: &str) -> Result<String, VaultError> {
+    checked_text(what, text)
+}
+
 /// Refuses free text that is blank, too long, or shaped like an identifier.
 fn checked_text(what: &'static str, text: &str) -> Result<String, VaultError> {
     let text = text.trim();
@@ -377,6 +388,32 @@ impl Vault {
         }
     }
 
+    /// Where an incident grown from an alert starts looking: the start of the clock hour of
+    /// the alert's earliest evidence event. A threshold rule fires only once enough events
+    /// have piled up, and the ones before the threshold are part of the incident too.
+    fn alert_window_start(
+        &self,
+        tenant: &TenantId,
+        alert: &phiguard_core::Alert,
+    ) -> Result<Timestamp, VaultError> {
+        let earliest = self
+            .evidence_events(tenant, alert)?
+            .iter()
+            .map(|e| e.event.time)
+            .min()
+            .map_or(alert.first_seen, |t| t.min(alert.first_seen));
+        let hour = TimeZone::UTC
+            .to_datetime(earliest)
+            .with()
+            .minute(0)
+            .second(0)
+            .subsec_nanosecond(0)
+            .build()
+            .and_then(|start| TimeZone::UTC.to_timestamp(start))
+            .map_err(|e| VaultError::internal("the alert's window", e))?;
+        Ok(hour)
+    }
+
     fn prepare_incident(
         &self,
         caller: &Caller,
@@ -427,11 +464,20 @@ impl Vault {
         }
         actors.sort();
         actors.dedup();
+        for actor in &actors {
+            if self.store().actor(tenant, actor)?.is_none() {
+                return Err(invalid(
+                    "the actors under investigation",
+                    "one of them is not an actor of this tenant; list them with `phiguard actors \
+                     list`",
+                ));
+            }
+        }
 
         let window = match (new.window, &alert) {
             (Some(window), _) => window,
             (None, Some(alert)) => IncidentWindow {
-                start: alert.first_seen,
+                start: self.alert_window_start(tenant, alert)?,
                 end: alert
                     .last_seen
                     .checked_add(Span::new().seconds(1))
@@ -446,6 +492,15 @@ impl Vault {
         };
         if window.start >= window.end {
             return Err(invalid("the window", "its start is not before its end"));
+        }
+        let latest = Timestamp::now()
+            .checked_add(Span::new().minutes(5))
+            .map_err(|e| VaultError::internal("the clock", e))?;
+        if window.end > latest {
+            return Err(invalid(
+                "the window",
+                "it ends in the future; end it now at the latest and widen it later if needed",
+            ));
         }
         // Dates are the tenant's calendar dates: a window opening at 00:18 UTC opened the
         // evening before in New York.
@@ -723,10 +778,25 @@ impl Vault {
         tenant: &TenantId,
         id: &IncidentId,
         delay: LawEnforcementDelay,
+        today: Date,
     ) -> Result<Incident, VaultError> {
         let action = AuditAction::DelayNotification;
         self.authorize_incident(caller, tenant, action).await?;
-        let mut incident = match self.load_incident(tenant, id) {
+        let stated_on = match delay {
+            LawEnforcementDelay::Written { stated_on, .. }
+            | LawEnforcementDelay::Oral { stated_on, .. } => stated_on,
+        };
+        let loaded = self.load_incident(tenant, id).and_then(|incident| {
+            if stated_on > today {
+                Err(VaultError::InvalidInput {
+                    what: "the law-enforcement statement's date",
+                    reason: "it is in the future".into(),
+                })
+            } else {
+                Ok(incident)
+            }
+        });
+        let mut incident = match loaded {
             Ok(incident) => incident,
             Err(error) => return Err(self.refuse_incident(caller, action, error).await),
         };

@@ -86,7 +86,9 @@ pub use config::VaultConfig;
 pub use detection::{PURPOSES_ATTRIBUTE, RECIPIENT_ATTRIBUTE, actor_profile, evidence};
 pub use error::{CredentialProblem, VaultError};
 pub use import::{ImportFormat, ImportProgress, ImportSummary, NoProgress};
-pub use incidents::{BlastRadius, Incident, IncidentStep, IncidentWindow, NewIncident, NoticeSent};
+pub use incidents::{
+    BlastRadius, Incident, IncidentStep, IncidentWindow, NewIncident, NoticeSent, check_free_text,
+};
 pub use keys::RotationReport;
 pub use ledger::{CheckpointView, DisclosureAccounting, LEDGER_KEY_FILE, ProvenEntry};
 pub use record_types::RecordTypeInfo;
@@ -97,6 +99,11 @@ pub const ROOT_KEY_FILE: &str = "root.key";
 
 /// The tenant that holds the platform operator's own actors (the policy crate's wall names it).
 pub const PLATFORM_TENANT: &str = phiguard_policy::PLATFORM_TENANT;
+
+/// How the audit trail names a tenant that a refused request asked for but that does not
+/// exist: the id the caller wrote is not kept (it could be any text, a name included), while
+/// the cross-tenant detector still sees the probe.
+pub const UNKNOWN_TENANT: &str = "phiguard-unknown-tenant";
 
 /// The actor that the first start creates, holding the one-time bootstrap credential.
 pub const BOOTSTRAP_ACTOR: &str = "bootstrap-admin";

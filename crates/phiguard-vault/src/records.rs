@@ -824,6 +824,23 @@ impl Vault {
     }
 }
 
+/// Whether text holds a run of seven or more digits (separators ignored): an SSN, phone number,
+/// MRN or member id.
+pub(crate) fn has_identifier_digits(text: &str) -> bool {
+    let mut digits = 0;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits >= 7 {
+                return true;
+            }
+        } else if !matches!(c, '-' | ' ' | '.' | '(' | ')' | '/' | '_') {
+            digits = 0;
+        }
+    }
+    false
+}
+
 /// Whether a break-glass reason may be recorded: not blank, not too long, not PHI-shaped.
 pub(crate) fn acceptable_reason(reason: &str, max_chars: usize) -> bool {
     !reason.is_empty() && reason.chars().count() <= max_chars && !looks_like_phi(reason)

@@ -87,6 +87,15 @@ fn webhook(failures: usize) -> (String, Deliveries) {
     (url, seen)
 }
 
+fn set_private(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .expect("a private file");
+    }
+}
+
 fn wait_for<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Option<T>) -> T {
     let started = Instant::now();
     loop {
@@ -107,6 +116,7 @@ fn serve_raises_records_and_delivers_alerts_for_misuse() {
     let secret_file = workspace.path("on-call.secret");
     let secret = "0123456789abcdef0123456789abcdef-on-call";
     std::fs::write(&secret_file, secret).expect("a secret file");
+    set_private(&secret_file);
     std::fs::write(
         workspace.path("phiguard.toml"),
         format!(
@@ -298,6 +308,37 @@ max_attempts = 6
         );
     }
 
+    // phiguard's own jobs hold no credentials and cannot be reshaped, over the API or the CLI:
+    // a job actor with a credential would act under a name the detectors trust.
+    let refused = server
+        .post(&northwind.path("/actors/phiguard-detection/credentials"))
+        .bearer(northwind.admin())
+        .purpose("HSYSADMIN")
+        .json(&json!({}))
+        .send();
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    let reshaped = workspace.cli(&[
+        "actors",
+        "create",
+        "--tenant",
+        "northwind",
+        "phiguard-detection",
+        "--kind",
+        "user",
+        "--role",
+        "clinician",
+    ]);
+    assert_eq!(reshaped.code, Some(2), "{}", reshaped.stderr);
+    let issued = workspace.cli(&[
+        "credentials",
+        "issue",
+        "--tenant",
+        "northwind",
+        "--actor",
+        "phiguard-import",
+    ]);
+    assert_eq!(issued.code, Some(2), "{}", issued.stderr);
+
     // The same alerts from the command line, while the server runs.
     let listed = workspace.cli_ok(&["alerts", "list", "--tenant", "northwind", "--json"]);
     let listed: Value = serde_json::from_str(&listed).expect("JSON");
@@ -347,6 +388,11 @@ fn an_incident_is_scoped_to_exactly_what_an_actor_read_and_gets_its_deadlines() 
     let mut import = vec!["import", "--tenant", "northwind", "--format", "fhir-bundle"];
     import.extend(files.iter().map(String::as_str));
     workspace.cli_ok(&import);
+    std::fs::write(
+        workspace.path("phiguard.toml"),
+        "[detection]\npoll_milliseconds = 50\n[detection.rules.bulk_read]\nfloor = 3\n",
+    )
+    .expect("a configuration");
 
     let server = workspace.serve();
     tenant.add_actor(&server, "support", "user", &["support"]);
@@ -379,6 +425,17 @@ fn an_incident_is_scoped_to_exactly_what_an_actor_read_and_gets_its_deadlines() 
             .send()
             .expect_status(200);
     }
+    // The support agent's reads cross the bulk-read floor of 3 on the fourth record.
+    let bulk = wait_for("a bulk-read alert", Duration::from_secs(20), || {
+        let listed = server
+            .get(&tenant.path("/alerts?rule=bulk_read"))
+            .bearer(tenant.admin())
+            .purpose("HOPERAT")
+            .send();
+        listed.json()["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|a| a["actor"] == "support").cloned())
+    });
     drop(server);
     let until = jiff::Timestamp::now();
     let today = jiff::tz::TimeZone::get("America/New_York")
@@ -522,6 +579,38 @@ fn an_incident_is_scoped_to_exactly_what_an_actor_read_and_gets_its_deadlines() 
         "support sees names masked"
     );
 
+    // Opened from the alert, the window starts before the threshold was crossed: every
+    // subject read is in, not only those read after the alert fired.
+    let from_alert = workspace.cli_ok(&[
+        "incident",
+        "open",
+        "--tenant",
+        "northwind",
+        "--from-alert",
+        bulk["id"].as_str().expect("an alert id"),
+        "--discovered",
+        &today,
+        "--json",
+    ]);
+    let from_alert: Value = serde_json::from_str(&from_alert).expect("JSON");
+    let alert_scope = workspace.cli_ok(&[
+        "incident",
+        "scope",
+        "--tenant",
+        "northwind",
+        "--id",
+        from_alert["id"].as_str().unwrap(),
+        "--json",
+    ]);
+    let alert_scope: Value = serde_json::from_str(&alert_scope).expect("JSON");
+    assert_eq!(
+        alert_scope["blast_radius"]["subjects"]
+            .as_array()
+            .map(Vec::len),
+        Some(4),
+        "{alert_scope}"
+    );
+
     let timeline = workspace.cli_ok(&[
         "incident",
         "timeline",
@@ -633,6 +722,19 @@ phone = "6175550100"
 "#,
     )
     .expect("details");
+    let inside = workspace.cli(&[
+        "incident",
+        "notices",
+        "--tenant",
+        "northwind",
+        "--id",
+        &id,
+        "--details",
+        details.to_str().unwrap(),
+        "--out",
+        workspace.data_dir().join("drafts").to_str().unwrap(),
+    ]);
+    assert_eq!(inside.code, Some(2), "{}", inside.stderr);
     let out = workspace.path("notices");
     let written = workspace.cli(&[
         "incident",
@@ -701,8 +803,8 @@ phone = "6175550100"
         .collect();
     assert_eq!(
         analysis.len(),
-        4,
-        "one masked address read per affected patient"
+        8,
+        "one masked address read per affected patient, for each of the two incidents scoped"
     );
     for event in &analysis {
         assert_eq!(event["purpose"], "HCOMPL");

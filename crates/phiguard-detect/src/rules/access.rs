@@ -169,8 +169,10 @@ pub(crate) enum Recipient {
     Fired(Finding),
 }
 
-/// recipient_without_baa: PHI disclosed where the request's recipient, or else the actor's
-/// default recipient, is not covered by a business associate agreement.
+/// recipient_without_baa: PHI disclosed where the request's recipient or the actor's declared
+/// recipient is not covered by a business associate agreement. Both are judged: a header that
+/// names a covered party does not vouch for an integration whose declared destination is not
+/// covered (a compromised integration could name any covered party it likes).
 pub(crate) fn recipient(
     event: &AuditEvent,
     evidence: EvidenceRef,
@@ -180,18 +182,27 @@ pub(crate) fn recipient(
     if !super::discloses(event) {
         return Recipient::Fine;
     }
-    let named = match (
-        &event.recipient,
-        profile.and_then(|p| p.default_recipient.as_ref()),
-    ) {
-        (Some(recipient), _) => (recipient, RecipientSource::Header),
-        (None, Some(recipient)) => (recipient, RecipientSource::ActorDefault),
-        (None, None) if event.actor_kind == ActorKind::Service => return Recipient::Unknown,
-        (None, None) => return Recipient::Fine,
-    };
-    if directory.is_covered_by_baa(named.0) {
-        return Recipient::Fine;
+    let header = event
+        .recipient
+        .as_ref()
+        .map(|r| (r, RecipientSource::Header));
+    let declared = profile
+        .and_then(|p| p.default_recipient.as_ref())
+        .map(|r| (r, RecipientSource::ActorDefault));
+    if header.is_none() && declared.is_none() {
+        return if event.actor_kind == ActorKind::Service {
+            Recipient::Unknown
+        } else {
+            Recipient::Fine
+        };
     }
+    let Some(named) = [header, declared]
+        .into_iter()
+        .flatten()
+        .find(|(recipient, _)| !directory.is_covered_by_baa(recipient))
+    else {
+        return Recipient::Fine;
+    };
 
     let clear = event
         .disclosed

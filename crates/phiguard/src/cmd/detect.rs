@@ -36,7 +36,7 @@ pub(crate) struct DetectArgs {
     until: Option<Timestamp>,
     /// Days of history before the range to learn baselines from (default: the configuration's
     /// `detection.warm_up_days`).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=3650))]
     warm_up_days: Option<u32>,
     /// Keep what the replay finds as alerts (each an audit event), as `serve` would have.
     #[arg(long)]
@@ -83,6 +83,7 @@ pub(crate) async fn run(config: &Config, args: DetectArgs) -> Result<ExitCode, F
         )));
     }
     let settings = &config.detection;
+    settings.validate().map_err(|e| Failure::Input(e.into()))?;
     let directory =
         vault.detection_directory(Some(&args.tenant), &settings.baa_recipients, false)?;
     let mut detector = Detector::new(settings.rules.clone(), directory)

@@ -264,6 +264,12 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
             Ok(ExitCode::SUCCESS)
         }
         IncidentCommand::Delay(args) => {
+            if args.oral && args.until.is_some() && args.written_on.is_none() {
+                return Err(Failure::Input(anyhow!(
+                    "an oral statement delays notice by at most 30 days; --until applies only \
+                     with --written-on, the day a written statement followed"
+                )));
+            }
             let delay = if args.oral {
                 LawEnforcementDelay::Oral {
                     stated_on: args.stated_on,
@@ -282,8 +288,15 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
                 }
             };
             let tenant = &args.incident.tenant.tenant;
+            let today = tenant_today(&vault, tenant)?;
             let incident = vault
-                .delay_incident(&administrator(tenant), tenant, &args.incident.id, delay)
+                .delay_incident(
+                    &administrator(tenant),
+                    tenant,
+                    &args.incident.id,
+                    delay,
+                    today,
+                )
                 .await?;
             print_incident(&incident, args.incident.tenant.json);
             Ok(ExitCode::SUCCESS)
@@ -291,6 +304,22 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
         IncidentCommand::Notify(args) => {
             let tenant = &args.incident.tenant.tenant;
             let today = tenant_today(&vault, tenant)?;
+            let current = vault
+                .incident(&administrator(tenant), tenant, &args.incident.id)
+                .await?;
+            if let Ok(schedule) = current.schedule() {
+                let owed = schedule.deadlines.iter().any(|d| {
+                    d.applies != Applicability::DoesNotApply
+                        && notice_matches(args.recipient.trim(), &d.recipient)
+                });
+                if !owed {
+                    output::line(&format!(
+                        "warning: no deadline of this incident calls for a notice to {}; \
+                         recording it anyway",
+                        args.recipient.trim()
+                    ));
+                }
+            }
             let incident = vault
                 .record_notice(
                     &administrator(tenant),
@@ -335,7 +364,7 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
             Ok(ExitCode::SUCCESS)
         }
         IncidentCommand::Timeline(args) => timeline(&vault, args).await,
-        IncidentCommand::Notices(args) => notices(&vault, args).await,
+        IncidentCommand::Notices(args) => notices(&vault, &config.data_dir, args).await,
     }
 }
 
@@ -372,9 +401,54 @@ async fn open(vault: &Vault, args: OpenArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The largest facts or details file read.
+const MAX_INPUT_BYTES: u64 = 1 << 20;
+
+/// Refuses to write drafts into the data directory, beside the keys and databases.
+fn refuse_inside(out: &Path, data_dir: &Path) -> Result<(), Failure> {
+    let resolve = |p: &Path| {
+        let mut absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        // The nearest existing ancestor, resolved, with the rest appended.
+        let mut rest = Vec::new();
+        while !absolute.exists() {
+            match (
+                absolute.file_name().map(ToOwned::to_owned),
+                absolute.parent(),
+            ) {
+                (Some(name), Some(parent)) => {
+                    rest.push(name);
+                    absolute = parent.to_path_buf();
+                }
+                _ => break,
+            }
+        }
+        let mut resolved = absolute.canonicalize().unwrap_or(absolute);
+        for name in rest.into_iter().rev() {
+            resolved.push(name);
+        }
+        resolved
+    };
+    if resolve(out).starts_with(resolve(data_dir)) {
+        return Err(Failure::Input(anyhow!(
+            "--out {} lies inside the data directory; write the drafts elsewhere",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Reads a TOML or JSON file (by extension) into `T`, with errors that name the file and the
-/// place, never the value.
+/// place, never the value. Only regular files up to 1 MiB are read.
 fn read_structured<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Failure> {
+    let metadata = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+        .map_err(Failure::Input)?;
+    if !metadata.is_file() || metadata.len() > MAX_INPUT_BYTES {
+        return Err(Failure::Input(anyhow!(
+            "{} is not a regular file of at most 1 MiB",
+            path.display()
+        )));
+    }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {}", path.display()))
         .map_err(Failure::Input)?;
@@ -645,8 +719,21 @@ fn bar(left: i64) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(20 - filled.min(20)))
 }
 
-async fn notices(vault: &Vault, args: NoticesArgs) -> Result<ExitCode, Failure> {
+async fn notices(vault: &Vault, data_dir: &Path, args: NoticesArgs) -> Result<ExitCode, Failure> {
+    refuse_inside(&args.out, data_dir)?;
     let details: NoticeDetails = read_structured(&args.details)?;
+    let narrative = std::iter::once(("what_happened", &details.what_happened))
+        .chain(details.entity_actions.iter().map(|a| ("entity_actions", a)))
+        .chain(
+            details
+                .steps_for_individuals
+                .iter()
+                .map(|s| ("steps_for_individuals", s)),
+        );
+    for (field, text) in narrative {
+        phiguard_vault::check_free_text(field, text)
+            .map_err(|e| Failure::Input(anyhow!("{}: {e}", args.details.display())))?;
+    }
     let tenant = &args.incident.tenant.tenant;
     let incident = vault
         .incident(&administrator(tenant), tenant, &args.incident.id)
