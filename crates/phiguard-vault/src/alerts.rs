@@ -48,8 +48,12 @@ impl Vault {
                 Decision::Allow,
                 Outcome::Success,
             );
+            let document = serde_json::to_vec(alert)
+                .map_err(|e| VaultError::internal("encoding an alert", e))?;
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &document);
+            let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
             event.target = Some(format!(
-                "{} {} {}",
+                "{} {} {} sha256={hex}",
                 alert.id,
                 alert.rule.as_str(),
                 alert.severity.as_str()

@@ -267,8 +267,9 @@ fn identifier_shaped(text: &str) -> bool {
     if text.contains('@') {
         return true;
     }
+    let without_dates = without_iso_dates(text);
     let mut digits = 0;
-    for c in text.chars() {
+    for c in without_dates.chars() {
         if c.is_ascii_digit() {
             digits += 1;
             if digits >= 7 {
@@ -279,6 +280,33 @@ fn identifier_shaped(text: &str) -> bool {
         }
     }
     false
+}
+
+/// The text with every ISO date (`2026-11-02`) blanked, so that dates do not count as a run
+/// of digits.
+fn without_iso_dates(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut kept = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let window = bytes.get(i..i + 10);
+        let is_date = window.is_some_and(|w| {
+            w.iter().enumerate().all(|(n, b)| match n {
+                4 | 7 => *b == b'-',
+                _ => b.is_ascii_digit(),
+            })
+        });
+        let bounded = |at: usize| bytes.get(at).is_none_or(|b| !b.is_ascii_digit());
+        if is_date && (i == 0 || bounded(i - 1)) && bounded(i + 10) {
+            kept.push(' ');
+            i += 10;
+        } else {
+            let c = text[i..].chars().next().unwrap_or(' ');
+            kept.push(c);
+            i += c.len_utf8();
+        }
+    }
+    kept
 }
 
 /// Every free-text note of an assessment, checked like a summary.
@@ -333,14 +361,12 @@ impl Vault {
         action: AuditAction,
         count: Option<u64>,
     ) -> Result<(), VaultError> {
+        let stored = incident.stored()?;
         let mut event = self.event(caller, action, Decision::Allow, Outcome::Success);
-        event.target = Some(incident.id.to_string());
+        event.target = Some(digest_target(&incident.id, &stored.document));
         event.count = count;
         self.store()
-            .submit(vec![
-                Change::PutIncident(incident.stored()?),
-                Change::Audit(event),
-            ])
+            .submit(vec![Change::PutIncident(stored), Change::Audit(event)])
             .await?;
         Ok(())
     }
@@ -754,11 +780,12 @@ impl Vault {
             Outcome::Success,
         );
         decided.target = Some(format!("{} {outcome}", incident.id));
+        let stored = incident.stored()?;
         let mut assessed = self.event(caller, action, Decision::Allow, Outcome::Success);
-        assessed.target = Some(incident.id.to_string());
+        assessed.target = Some(digest_target(&incident.id, &stored.document));
         self.store()
             .submit(vec![
-                Change::PutIncident(incident.stored()?),
+                Change::PutIncident(stored),
                 Change::Audit(assessed),
                 Change::Audit(decided),
             ])
@@ -883,6 +910,14 @@ fn notice_recipient(text: &str) -> Result<String, VaultError> {
         what: "the notice recipient",
         reason: "use individuals, hhs, media, covered-entity or state:XX (a USPS code)".into(),
     })
+}
+
+/// The target of an incident step's audit event: the incident and the SHA-256 of the record
+/// as that step left it, so the ledger commits to every version an auditor may be shown.
+fn digest_target(id: &IncidentId, document: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, document.as_bytes());
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    format!("{id} sha256={hex}")
 }
 
 fn new_incident_id() -> Result<IncidentId, VaultError> {

@@ -224,8 +224,8 @@ async fn the_document_reports_settings_keys_counts_and_is_itself_recorded() {
     assert!(north.key_created <= posture.collected_at);
     assert_eq!(north.disposals, 1);
     assert_eq!(north.restricted_subjects, 1);
-    // The four job actors and the support agent; the agent holds the one live credential.
-    assert_eq!(north.active_actors, 5);
+    // The six job actors and the support agent; the agent holds the one live credential.
+    assert_eq!(north.active_actors, 7);
     assert_eq!(north.live_credentials, 1);
     assert!(north.dormant_actors.is_empty());
     assert_eq!(north.latest_checkpoint, None);
@@ -389,8 +389,8 @@ async fn a_dormant_actor_is_reported_and_a_fresh_one_is_not() {
             .await
             .is_err()
     );
-    // A job actor with a credential is an account like any other.
-    fixture
+    // A job actor holds no credential at all: issuing one is refused.
+    let refused = fixture
         .vault
         .issue_credential(
             &admin,
@@ -399,16 +399,16 @@ async fn a_dormant_actor_is_reported_and_a_fresh_one_is_not() {
             None,
             None,
         )
-        .await
-        .unwrap();
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
 
     let north = fixture.tenant_posture(NORTHWIND).await;
     assert_eq!(
         actor_ids(&north.dormant_actors),
-        ["old-clerk", "old-with-a-dead-token", "phiguard-import"]
+        ["old-clerk", "old-with-a-dead-token"]
     );
-    // Four job actors and five people, one of them disabled.
-    assert_eq!(north.active_actors, 8);
+    // Six job actors and five people, one of them disabled.
+    assert_eq!(north.active_actors, 10);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,11 +4,21 @@ use std::io::{IsTerminal, Write};
 
 /// Prints an error to standard error, in red on a terminal.
 pub(crate) fn error(message: &str) {
+    labelled("error", "1;31", message);
+}
+
+/// Prints a warning to standard error, in yellow on a terminal: something the user should know
+/// that does not stop the command.
+pub(crate) fn warning(message: &str) {
+    labelled("warning", "1;33", message);
+}
+
+fn labelled(label: &str, colour: &str, message: &str) {
     let mut stderr = std::io::stderr().lock();
     let _ = if std::io::stderr().is_terminal() {
-        writeln!(stderr, "\x1b[1;31merror:\x1b[0m {message}")
+        writeln!(stderr, "\x1b[{colour}m{label}:\x1b[0m {message}")
     } else {
-        writeln!(stderr, "error: {message}")
+        writeln!(stderr, "{label}: {message}")
     };
 }
 

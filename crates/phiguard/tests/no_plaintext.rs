@@ -272,6 +272,9 @@ fn no_phi_reaches_the_disk_or_the_logs() {
     let mut phi = corpus.phi.clone();
     phi.add_document("fhir.Patient", &fixtures::patient());
     phi.add_document("shopify.order", &fixtures::order());
+    // A FHIR status code that is also an English word the detectors' own alert summaries use
+    // ("… past active hours"): the bulk reads below raise such an alert, kept in the store.
+    phi.forget("active");
 
     for bundle in &corpus.bundles[..2] {
         tenant.import(&server, "fhir-bundle", bundle.to_bytes());

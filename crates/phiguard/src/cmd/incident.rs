@@ -225,14 +225,20 @@ fn administrator(tenant: &TenantId) -> Caller {
 
 /// The tenant's time zone (UTC when it has none): incident dates are its calendar dates.
 fn tenant_zone(vault: &Vault, tenant: &TenantId) -> Result<TimeZone, Failure> {
-    Ok(vault
+    let zone = vault
         .tenants()?
         .into_iter()
         .find(|t| &t.id == tenant)
         .ok_or_else(|| Failure::Input(anyhow!("no tenant {tenant} in this data directory")))?
         .time_zone
-        .and_then(|name| TimeZone::get(&name).ok())
-        .unwrap_or(TimeZone::UTC))
+        .and_then(|name| TimeZone::get(&name).ok());
+    Ok(zone.unwrap_or_else(|| {
+        output::warning(&format!(
+            "tenant {tenant} has no time zone: its incident dates are taken in UTC, which may be \
+             a day off its own calendar; set one with `phiguard tenants`"
+        ));
+        TimeZone::UTC
+    }))
 }
 
 /// Today in the tenant's time zone.
@@ -313,9 +319,9 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
                         && notice_matches(args.recipient.trim(), &d.recipient)
                 });
                 if !owed {
-                    output::line(&format!(
-                        "warning: no deadline of this incident calls for a notice to {}; \
-                         recording it anyway",
+                    output::warning(&format!(
+                        "no deadline of this incident calls for a notice to {}; recording it \
+                         anyway",
                         args.recipient.trim()
                     ));
                 }
