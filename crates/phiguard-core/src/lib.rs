@@ -47,6 +47,7 @@ mod ids;
 mod network;
 pub mod posture;
 mod purpose;
+mod text;
 
 pub use actor::{ActorKind, Role, UnknownActorKind};
 pub use alert::{Alert, DetectionRule, EvidenceRef, Severity, UnknownRule};
@@ -58,6 +59,7 @@ pub use ids::{
 };
 pub use network::{NetworkRange, NetworkRangeError};
 pub use purpose::{PurposeOfUse, UnknownPurpose};
+pub use text::looks_like_identifier;
 
 /// Re-exported so that every crate agrees on one clock type.
 pub use jiff::Timestamp;

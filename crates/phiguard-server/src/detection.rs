@@ -338,6 +338,9 @@ impl Tail {
             return Ok(0);
         };
 
+        // Per alert, its latest state in this batch and whether the batch raised it.
+        let mut touched: Vec<AlertId> = Vec::new();
+        let mut latest: HashMap<AlertId, (phiguard_core::Alert, bool)> = HashMap::new();
         for stored in &events {
             let event = &stored.event;
             // The detectors' own raisings are not judged again; anything that came with a
@@ -371,43 +374,57 @@ impl Tail {
                 .detector
                 .observe(event, phiguard_vault::evidence(stored));
             for change in changes {
-                self.keep(change).await?;
+                let new = change.is_new();
+                let alert = match change {
+                    AlertChange::Raised(alert) | AlertChange::Updated(alert) => alert,
+                };
+                match latest.get_mut(&alert.id) {
+                    Some(entry) => entry.0 = alert,
+                    None => {
+                        touched.push(alert.id.clone());
+                        latest.insert(alert.id.clone(), (alert, new));
+                    }
+                }
             }
         }
 
-        self.vault.set_detector_cursor(last).await?;
+        // One commit keeps every alert the batch touched, at its latest state, with the cursor.
+        let batch: Vec<(phiguard_core::Alert, Option<Severity>)> = touched
+            .iter()
+            .filter_map(|id| latest.remove(id))
+            .map(|(alert, new)| {
+                let previous = if new {
+                    None
+                } else {
+                    Some(
+                        self.severities
+                            .get(&alert.id)
+                            .copied()
+                            .unwrap_or(alert.severity),
+                    )
+                };
+                (alert, previous)
+            })
+            .collect();
+        let recordings = self.vault.record_alert_batch(&batch, last).await?;
         self.cursor = last;
+        for ((alert, _), recording) in batch.iter().zip(recordings) {
+            self.severities.insert(alert.id.clone(), alert.severity);
+            if recording != AlertRecording::Folded {
+                tracing::warn!(
+                    alert = %alert.id,
+                    rule = alert.rule.as_str(),
+                    severity = alert.severity.as_str(),
+                    tenant = %alert.tenant,
+                    actor = %alert.actor,
+                    occurrences = alert.occurrences,
+                    "alert raised"
+                );
+                self.dispatcher.dispatch(alert);
+            }
+        }
         self.forget_closed_alerts();
         Ok(events.len())
-    }
-
-    async fn keep(&mut self, change: AlertChange) -> Result<(), phiguard_vault::VaultError> {
-        let alert = change.alert();
-        let previous = if change.is_new() {
-            None
-        } else {
-            Some(
-                self.severities
-                    .get(&alert.id)
-                    .copied()
-                    .unwrap_or(alert.severity),
-            )
-        };
-        let recording = self.vault.record_alert(alert, previous).await?;
-        self.severities.insert(alert.id.clone(), alert.severity);
-        if recording != AlertRecording::Folded {
-            tracing::warn!(
-                alert = %alert.id,
-                rule = alert.rule.as_str(),
-                severity = alert.severity.as_str(),
-                tenant = %alert.tenant,
-                actor = %alert.actor,
-                occurrences = alert.occurrences,
-                "alert raised"
-            );
-            self.dispatcher.dispatch(alert);
-        }
-        Ok(())
     }
 
     /// Drops remembered severities of alerts the detector no longer holds open.

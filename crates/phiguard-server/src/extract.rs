@@ -98,21 +98,10 @@ fn recipient(headers: &HeaderMap) -> Result<Option<RecipientId>, ApiError> {
         })
 }
 
-/// A run of seven or more digits (separators ignored): an SSN, phone number or member id has
-/// no place in a recipient's name, which the audit trail keeps.
+/// An SSN, phone number or member id has no place in a recipient's name, which the audit
+/// trail keeps.
 fn has_identifier_digits(text: &str) -> bool {
-    let mut digits = 0;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            digits += 1;
-            if digits >= 7 {
-                return true;
-            }
-        } else if !matches!(c, '-' | '.' | '_') {
-            digits = 0;
-        }
-    }
-    false
+    phiguard_core::looks_like_identifier(text)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {

@@ -663,6 +663,14 @@ fn check_operator_reach(
 /// reshape one (a job actor given a role and a credential would act under a name the detectors
 /// and auditors trust).
 fn check_actor(_caller: &Caller, spec: &ActorSpec) -> Result<(), VaultError> {
+    if spec.kind == ActorKind::System {
+        return Err(VaultError::InvalidInput {
+            what: "the actor kind",
+            reason: "`system` is the kind of phiguard's own jobs; use `user` for a person or \
+                     `service` for an integration"
+                .into(),
+        });
+    }
     if spec.id.as_str().starts_with(RESERVED_ACTOR_PREFIX) {
         return Err(VaultError::InvalidInput {
             what: "the actor id",

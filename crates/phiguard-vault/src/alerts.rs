@@ -15,9 +15,9 @@ pub enum AlertRecording {
     /// A repeat folded into an open alert whose severity rose: kept, with a `raise_alert`
     /// event naming the new severity.
     Escalated,
-    /// A repeat folded into an open alert at the same severity: its row is rewritten (counts,
-    /// last seen, evidence) without a new audit event, so a burst of repeats cannot double the
-    /// write load of the attack it reports.
+    /// Repeats folded into an open alert at the same severity: its row is rewritten (counts,
+    /// last seen, evidence) with a `raise_alert` event carrying the new digest, but it is not
+    /// delivered again. The live detectors fold a whole batch of repeats into one write.
     Folded,
 }
 
@@ -33,6 +33,42 @@ impl Vault {
         alert: &Alert,
         previous: Option<Severity>,
     ) -> Result<AlertRecording, VaultError> {
+        let (recording, changes) = self.alert_changes(alert, previous)?;
+        self.store().submit(changes).await?;
+        Ok(recording)
+    }
+
+    /// Keeps a batch of alerts — each at its latest state, with the severity it was last
+    /// recorded at, if any — and moves the detectors' cursor, all in one commit: a batch of
+    /// events is judged exactly once even across a crash, and a thousand repeats folded into
+    /// one alert cost one row write, not a thousand.
+    ///
+    /// # Errors
+    ///
+    /// Storage failures.
+    pub async fn record_alert_batch(
+        &self,
+        alerts: &[(Alert, Option<Severity>)],
+        cursor: u64,
+    ) -> Result<Vec<AlertRecording>, VaultError> {
+        let mut recordings = Vec::with_capacity(alerts.len());
+        let mut changes = Vec::new();
+        for (alert, previous) in alerts {
+            let (recording, mut more) = self.alert_changes(alert, *previous)?;
+            recordings.push(recording);
+            changes.append(&mut more);
+        }
+        changes.push(Change::SetDetectorCursor(cursor));
+        self.store().submit(changes).await?;
+        Ok(recordings)
+    }
+
+    /// The changes that keep one alert, and how it counts.
+    fn alert_changes(
+        &self,
+        alert: &Alert,
+        previous: Option<Severity>,
+    ) -> Result<(AlertRecording, Vec<Change>), VaultError> {
         let recording = match previous {
             None => AlertRecording::Raised,
             Some(severity) if alert.severity > severity => AlertRecording::Escalated,
@@ -40,7 +76,7 @@ impl Vault {
         };
 
         let mut changes = vec![Change::PutAlert(alert.clone())];
-        if recording != AlertRecording::Folded {
+        {
             let detection = Caller::system(alert.tenant.clone(), SystemJob::Detection);
             let mut event = self.event(
                 &detection,
@@ -52,8 +88,13 @@ impl Vault {
                 .map_err(|e| VaultError::internal("encoding an alert", e))?;
             let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &document);
             let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+            let how = match recording {
+                AlertRecording::Raised => "raised",
+                AlertRecording::Escalated => "escalated",
+                AlertRecording::Folded => "folded",
+            };
             event.target = Some(format!(
-                "{} {} {} sha256={hex}",
+                "{} {} {} {how} sha256={hex}",
                 alert.id,
                 alert.rule.as_str(),
                 alert.severity.as_str()
@@ -61,8 +102,7 @@ impl Vault {
             event.count = Some(alert.occurrences);
             changes.push(Change::Audit(event));
         }
-        self.store().submit(changes).await?;
-        Ok(recording)
+        Ok((recording, changes))
     }
 
     /// Keeps a delivery that failed for good.

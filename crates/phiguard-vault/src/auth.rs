@@ -68,7 +68,9 @@ impl Vault {
             Some(CredentialProblem::Revoked)
         } else if lookup.credential.expires_at <= Timestamp::now() {
             Some(CredentialProblem::Expired)
-        } else if lookup.actor.disabled {
+        } else if lookup.actor.disabled || lookup.actor.kind == phiguard_core::ActorKind::System {
+            // phiguard's own jobs act without credentials: one bound to a job actor (left from
+            // before that rule) is refused like a disabled actor's.
             Some(CredentialProblem::ActorDisabled)
         } else {
             None

@@ -264,22 +264,7 @@ fn checked_text(what: &'static str, text: &str) -> Result<String, VaultError> {
 /// An email address or seven or more digits in a row (separators ignored): an SSN, phone
 /// number, MRN or member id. Dates stay allowed: incident notes need them.
 fn identifier_shaped(text: &str) -> bool {
-    if text.contains('@') {
-        return true;
-    }
-    let without_dates = without_iso_dates(text);
-    let mut digits = 0;
-    for c in without_dates.chars() {
-        if c.is_ascii_digit() {
-            digits += 1;
-            if digits >= 7 {
-                return true;
-            }
-        } else if !matches!(c, '-' | ' ' | '.' | '(' | ')') {
-            digits = 0;
-        }
-    }
-    false
+    phiguard_core::looks_like_identifier(&without_iso_dates(text))
 }
 
 /// The text with every ISO date (`2026-11-02`) blanked, so that dates do not count as a run

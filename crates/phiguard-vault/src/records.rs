@@ -824,21 +824,9 @@ impl Vault {
     }
 }
 
-/// Whether text holds a run of seven or more digits (separators ignored): an SSN, phone number,
-/// MRN or member id.
+/// Whether text holds an identifier-shaped run of digits or an email address.
 pub(crate) fn has_identifier_digits(text: &str) -> bool {
-    let mut digits = 0;
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            digits += 1;
-            if digits >= 7 {
-                return true;
-            }
-        } else if !matches!(c, '-' | ' ' | '.' | '(' | ')' | '/' | '_') {
-            digits = 0;
-        }
-    }
-    false
+    phiguard_core::looks_like_identifier(text)
 }
 
 /// Whether a break-glass reason may be recorded: not blank, not too long, not PHI-shaped.
@@ -850,20 +838,8 @@ pub(crate) fn acceptable_reason(reason: &str, max_chars: usize) -> bool {
 /// or a run of seven or more digits (an SSN, phone, MRN or member id, separators ignored).
 /// Reasons are stored in the audit trail as written, so these are refused rather than kept.
 fn looks_like_phi(reason: &str) -> bool {
-    if reason.contains('@') {
+    if phiguard_core::looks_like_identifier(reason) {
         return true;
-    }
-
-    let mut digits = 0;
-    for c in reason.chars() {
-        if c.is_ascii_digit() {
-            digits += 1;
-            if digits >= 7 {
-                return true;
-            }
-        } else if !matches!(c, '-' | ' ' | '.' | '(' | ')' | '/') {
-            digits = 0;
-        }
     }
 
     let bytes = reason.as_bytes();

@@ -329,6 +329,16 @@ max_attempts = 6
         "clinician",
     ]);
     assert_eq!(reshaped.code, Some(2), "{}", reshaped.stderr);
+    let system_kind = workspace.cli(&[
+        "actors",
+        "create",
+        "--tenant",
+        "northwind",
+        "nightly-job",
+        "--kind",
+        "system",
+    ]);
+    assert_eq!(system_kind.code, Some(2), "{}", system_kind.stderr);
     let issued = workspace.cli(&[
         "credentials",
         "issue",

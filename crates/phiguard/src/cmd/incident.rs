@@ -102,9 +102,6 @@ pub(crate) struct OpenArgs {
     /// The business associate agreement's notice term in days, when shorter than 60.
     #[arg(long, conflicts_with = "covered_entity")]
     baa_notice_days: Option<u32>,
-    /// Today's date, for checking the discovery date (defaults to today in the tenant's zone).
-    #[arg(long)]
-    today: Option<Date>,
 }
 
 /// Options of `phiguard incident assess`.
@@ -295,6 +292,20 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
             };
             let tenant = &args.incident.tenant.tenant;
             let today = tenant_today(&vault, tenant)?;
+            let end = match delay {
+                LawEnforcementDelay::Written { until, .. } => Some(until),
+                LawEnforcementDelay::Oral {
+                    written_follow_up, ..
+                } => written_follow_up.map(|w| w.until),
+            };
+            if let Some(end) = end
+                && (end - args.stated_on).get_days() > 365
+            {
+                output::warning(&format!(
+                    "the delay runs to {end}, more than a year after the statement; check the \
+                     official's written statement before relying on it"
+                ));
+            }
             let incident = vault
                 .delay_incident(
                     &administrator(tenant),
@@ -376,10 +387,8 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
 
 async fn open(vault: &Vault, args: OpenArgs) -> Result<ExitCode, Failure> {
     let tenant = &args.tenant.tenant;
-    let today = match args.today {
-        Some(today) => today,
-        None => tenant_today(vault, tenant)?,
-    };
+    // Always the real date: a discovery date in the future would push every deadline out.
+    let today = tenant_today(vault, tenant)?;
     let window = args
         .from
         .zip(args.until)
@@ -728,14 +737,42 @@ fn bar(left: i64) -> String {
 async fn notices(vault: &Vault, data_dir: &Path, args: NoticesArgs) -> Result<ExitCode, Failure> {
     refuse_inside(&args.out, data_dir)?;
     let details: NoticeDetails = read_structured(&args.details)?;
-    let narrative = std::iter::once(("what_happened", &details.what_happened))
-        .chain(details.entity_actions.iter().map(|a| ("entity_actions", a)))
-        .chain(
-            details
-                .steps_for_individuals
-                .iter()
-                .map(|s| ("steps_for_individuals", s)),
-        );
+    // Every field that is prose or a name; contact details (numbers, addresses, emails of the
+    // entity) are meant to hold digits and an `@`.
+    let narrative = [
+        ("entity_name", &details.entity_name),
+        ("what_happened", &details.what_happened),
+        ("hhs.covered_entity.name", &details.hhs.covered_entity.name),
+    ]
+    .into_iter()
+    .chain(details.entity_actions.iter().map(|a| ("entity_actions", a)))
+    .chain(
+        details
+            .steps_for_individuals
+            .iter()
+            .map(|s| ("steps_for_individuals", s)),
+    )
+    .chain(
+        details
+            .hhs
+            .breach_type_other
+            .iter()
+            .map(|t| ("hhs.breach_type_other", t)),
+    )
+    .chain(
+        details
+            .hhs
+            .location_other
+            .iter()
+            .map(|t| ("hhs.location_other", t)),
+    )
+    .chain(
+        details
+            .hhs
+            .business_associate
+            .iter()
+            .map(|b| ("hhs.business_associate.name", &b.name)),
+    );
     for (field, text) in narrative {
         phiguard_vault::check_free_text(field, text)
             .map_err(|e| Failure::Input(anyhow!("{}: {e}", args.details.display())))?;
@@ -836,6 +873,16 @@ fn write_all(dir: &Path, files: &[(&str, String)]) -> Result<(), Failure> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create {}", dir.display()))
         .map_err(Failure::Input)?;
+    // Check every target before anything moves, so a refusal leaves the directory as it was.
+    for (name, _) in files {
+        let target = dir.join(name);
+        if target.exists() && !target.is_file() {
+            return Err(Failure::Input(anyhow!(
+                "{} exists and is not a file; nothing was written",
+                target.display()
+            )));
+        }
+    }
     let mut staged = Vec::new();
     for (name, content) in files {
         let mut temp = tempfile::NamedTempFile::new_in(dir)
