@@ -240,6 +240,27 @@ impl LedgerEntry {
         serde_json::to_vec(self).map_err(|_| EntryError::Encode)
     }
 
+    /// Parses entry bytes without re-encoding them to check canonical form: for readers of the
+    /// vault's own store that must keep up with it (the detectors' tail), where proving the
+    /// bytes unaltered is the verifier's job ([`LedgerEntry::decode`], `phiguard ledger
+    /// verify`), not the reader's. Version and shape are still checked.
+    ///
+    /// # Errors
+    ///
+    /// As for [`LedgerEntry::decode`], except [`EntryError::NotCanonical`] for re-encoding.
+    pub fn decode_fields(bytes: &[u8]) -> Result<Self, EntryError> {
+        if bytes.len() > MAX_ENTRY_BYTES {
+            return Err(EntryError::TooLarge { len: bytes.len() });
+        }
+        let version = version_of(bytes)?;
+        if version != u64::from(ENTRY_VERSION) && version != u64::from(ENTRY_VERSION_1) {
+            return Err(EntryError::UnsupportedVersion { found: version });
+        }
+        serde_json::from_slice(bytes).map_err(|error| EntryError::Malformed {
+            column: error.column(),
+        })
+    }
+
     /// Parses canonical entry bytes, refusing anything that does not re-encode to itself.
     pub fn decode(bytes: &[u8]) -> Result<Self, EntryError> {
         if bytes.len() > MAX_ENTRY_BYTES {

@@ -1,4 +1,4 @@
-//! The detectors inside `phiguard serve`: a task that tails the audit trail, feeds every event
+//! The detectors inside `phiguard serve`: a thread that tails the audit trail, feeds every event
 //! to [`phiguard_detect::Detector`], keeps each alert through the vault (an audit event of its
 //! own) and hands new and escalated alerts to [`phiguard_delivery::Dispatcher`].
 //!
@@ -12,7 +12,9 @@
 //! ```
 //!
 //! The tail runs beside the request path, never in it: a request only waits for its own audit
-//! event, and the detectors read that event after it is durable. The cursor is kept in the
+//! event, and the detectors read that event after it is durable. The tail has a thread of its
+//! own (with a small runtime for its commits), because reading and judging a batch is blocking
+//! work that would otherwise hold one of the server's few runtime workers away from requests. The cursor is kept in the
 //! store after every batch, so a restart neither skips events nor raises an alert twice. On
 //! start the detector learns the last `warm_up_days` of history up to the cursor, so baselines
 //! and known networks are in place before it judges.
@@ -136,18 +138,17 @@ pub enum DetectionError {
 /// The running detectors; dropping it does not stop them, [`Detection::stop`] does.
 pub struct Detection {
     stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
+    thread: std::thread::JoinHandle<Dispatcher>,
 }
 
 impl Detection {
     /// Stops the tail after its current batch and lets deliveries drain for `grace`.
     pub async fn stop(self, grace: Duration) {
         let _ = self.stop.send(true);
-        if tokio::time::timeout(grace + Duration::from_secs(5), self.task)
-            .await
-            .is_err()
-        {
-            tracing::warn!("the detectors did not stop in time");
+        let joined = tokio::task::spawn_blocking(move || self.thread.join());
+        match tokio::time::timeout(grace + Duration::from_secs(5), joined).await {
+            Ok(Ok(Ok(dispatcher))) => dispatcher.shutdown(grace).await,
+            _ => tracing::warn!("the detectors did not stop in time"),
         }
     }
 }
@@ -248,8 +249,15 @@ pub async fn start(
         poll: Duration::from_millis(settings.poll_milliseconds.max(10)),
         batch: settings.batch.clamp(1, 10_000),
     };
-    let task = tokio::spawn(tail.run(stopped));
-    Ok(Some(Detection { stop, task }))
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(|e| DetectionError::Delivery(format!("starting the detectors' runtime: {e}")))?;
+    let thread = std::thread::Builder::new()
+        .name("phiguard-detection".into())
+        .spawn(move || runtime.block_on(tail.run(stopped)))
+        .map_err(|e| DetectionError::Delivery(format!("starting the detectors' thread: {e}")))?;
+    Ok(Some(Detection { stop, thread }))
 }
 
 fn start_delivery(
@@ -309,7 +317,9 @@ struct Tail {
 }
 
 impl Tail {
-    async fn run(mut self, mut stopped: watch::Receiver<bool>) {
+    /// Tails until stopped; hands the dispatcher back so that the caller can drain it on the
+    /// server's runtime, where its channels run.
+    async fn run(mut self, mut stopped: watch::Receiver<bool>) -> Dispatcher {
         loop {
             if *stopped.borrow() {
                 break;
@@ -328,7 +338,7 @@ impl Tail {
                 }
             }
         }
-        self.dispatcher.shutdown(Duration::from_secs(5)).await;
+        self.dispatcher
     }
 
     /// Reads and judges one batch; returns how many events it read.

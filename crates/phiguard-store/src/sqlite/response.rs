@@ -43,7 +43,7 @@ pub(crate) fn audit_events_after(
             .get_ref(2)
             .and_then(|value| Ok(value.as_str()?.as_bytes()))
             .map_err(StoreError::db(context))?;
-        let event = LedgerEntry::decode(entry)
+        let event = LedgerEntry::decode_fields(entry)
             .map_err(|e| {
                 StoreError::Corrupt(format!("audit event {seq} is not a ledger entry: {e}"))
             })?
