@@ -851,6 +851,30 @@ fn actors_added_later_are_judged_by_their_new_profile() {
 }
 
 #[test]
+fn a_flood_of_single_subject_requests_keeps_bounded_state() {
+    let mut feed = Feed::with_defaults();
+    let start = at("2026-03-03T15:00:00Z");
+
+    // Twenty thousand one-subject requests within a minute: none idles out in time.
+    for i in 0..20_000 {
+        let mut event = read(
+            "north",
+            "shop",
+            ActorKind::Service,
+            start + SignedDuration::from_millis(i * 3),
+        );
+        event.request_id = Some(format!("req-{i}").parse().unwrap());
+        feed.observe(&event);
+    }
+    let footprint = feed.detector.footprint();
+    assert!(
+        footprint.open_requests <= 4_096,
+        "{} requests kept",
+        footprint.open_requests
+    );
+}
+
+#[test]
 fn state_that_can_no_longer_matter_is_dropped() {
     let mut feed = Feed::with_defaults();
     let start = at("2026-03-03T15:00:00Z");

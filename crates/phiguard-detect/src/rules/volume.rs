@@ -171,6 +171,12 @@ fn threshold(
 /// hash set: most requests touch one subject.
 const SMALL_REQUEST: usize = 16;
 
+/// The most requests one actor keeps open. Past it, requests that have touched a single subject
+/// are forgotten first: an integration making thousands of one-subject requests a minute would
+/// otherwise hold memory for each until it idles out, and such a request is no bulk export
+/// unless its own `count` says so, which is judged without the request's state.
+const MAX_OPEN_REQUESTS: usize = 4_096;
+
 /// One open request of one actor.
 #[derive(Debug)]
 struct Request {
@@ -299,6 +305,17 @@ impl Requests {
             .get(id)
             .is_none_or(|request| event.time.duration_since(request.last) > idle);
         if fresh {
+            if self.open.len() >= MAX_OPEN_REQUESTS {
+                self.open
+                    .retain(|_, request| request.distinct > 1 || request.reported);
+                if self.open.len() >= MAX_OPEN_REQUESTS {
+                    // Every one of them spans several subjects: keep the most recent half.
+                    let mut lasts: Vec<Timestamp> = self.open.values().map(|r| r.last).collect();
+                    lasts.sort_unstable();
+                    let cut = lasts[lasts.len() / 2];
+                    self.open.retain(|_, request| request.last >= cut);
+                }
+            }
             self.open.insert(id.clone(), Request::new(event.time));
         }
         let request = self.open.get_mut(id)?;

@@ -252,7 +252,9 @@ fn audit_events(
     collect(
         rows,
         |(seq, leaf_index, entry)| {
-            let event = LedgerEntry::decode(&entry)
+            // Shape and version are checked here; whether the bytes are still those the
+            // ledger committed to is the verifier's question (`phiguard ledger verify`).
+            let event = LedgerEntry::decode_fields(&entry)
                 .map_err(|e| {
                     StoreError::Corrupt(format!("audit event {seq} is not a ledger entry: {e}"))
                 })?
