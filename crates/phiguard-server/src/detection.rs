@@ -12,12 +12,12 @@
 //! ```
 //!
 //! The tail runs beside the request path, never in it: a request only waits for its own audit
-//! event, and the detectors read that event after it is durable. The tail has a thread of its
-//! own (with a small runtime for its commits), because reading and judging a batch is blocking
-//! work that would otherwise hold one of the server's few runtime workers away from requests. The cursor is kept in the
-//! store after every batch, so a restart neither skips events nor raises an alert twice. On
-//! start the detector learns the last `warm_up_days` of history up to the cursor, so baselines
-//! and known networks are in place before it judges.
+//! event, and the detectors read that event after it is durable. The tail has a thread of its own
+//! (with a small runtime for its commits), because reading and judging a batch is blocking work
+//! that would otherwise hold one of the server's few runtime workers away from requests. The cursor
+//! is committed with each batch's alerts in one transaction, so a restart neither skips events
+//! nor raises an alert twice. On start the detector learns the last `warm_up_days` of history up to the cursor, so
+//! baselines and known networks are in place before it judges.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -130,6 +130,9 @@ pub enum DetectionError {
     /// The delivery configuration is invalid.
     #[error("delivery: {0}")]
     Delivery(String),
+    /// The detectors' thread or its runtime could not be started.
+    #[error("starting the detectors: {0}")]
+    Start(String),
     /// The vault could not be read.
     #[error("reading the vault for the detectors: {0}")]
     Vault(#[from] phiguard_vault::VaultError),
@@ -252,11 +255,11 @@ pub async fn start(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
-        .map_err(|e| DetectionError::Delivery(format!("starting the detectors' runtime: {e}")))?;
+        .map_err(|e| DetectionError::Start(format!("their runtime: {e}")))?;
     let thread = std::thread::Builder::new()
         .name("phiguard-detection".into())
         .spawn(move || runtime.block_on(tail.run(stopped)))
-        .map_err(|e| DetectionError::Delivery(format!("starting the detectors' thread: {e}")))?;
+        .map_err(|e| DetectionError::Start(format!("their thread: {e}")))?;
     Ok(Some(Detection { stop, thread }))
 }
 
@@ -327,7 +330,11 @@ impl Tail {
             let caught_up = match self.step().await {
                 Ok(read) => read < self.batch as usize,
                 Err(error) => {
-                    tracing::error!(%error, cursor = self.cursor, "the detectors failed a batch; retrying");
+                    tracing::error!(
+                        %error,
+                        cursor = self.cursor,
+                        "the detectors failed a batch; retrying"
+                    );
                     true
                 }
             };

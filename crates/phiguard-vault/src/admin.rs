@@ -382,7 +382,8 @@ impl Vault {
         {
             let e = VaultError::InvalidInput {
                 what: "the actor",
-                reason: "phiguard's own jobs act without credentials; issue one to a person or an integration"
+                reason: "phiguard's own jobs act without credentials; issue one to a person or \
+                         an integration"
                     .into(),
             };
             return Err(self
@@ -714,7 +715,8 @@ fn check_declarations(attributes: &BTreeMap<String, String>) -> Result<(), Vault
         if !all_known || codes.trim().is_empty() {
             return Err(VaultError::InvalidInput {
                 what: "the `purposes` attribute",
-                reason: "list HL7 purpose-of-use codes separated by spaces or commas, such as `HPAYMT HOPERAT`"
+                reason: "list HL7 purpose-of-use codes separated by spaces or commas, such as \
+                         `HPAYMT HOPERAT`"
                     .into(),
             });
         }
