@@ -141,7 +141,7 @@ pub enum DetectionError {
 /// The running detectors; dropping it does not stop them, [`Detection::stop`] does.
 pub struct Detection {
     stop: watch::Sender<bool>,
-    thread: std::thread::JoinHandle<Dispatcher>,
+    thread: std::thread::JoinHandle<Option<Dispatcher>>,
 }
 
 impl Detection {
@@ -150,7 +150,8 @@ impl Detection {
         let _ = self.stop.send(true);
         let joined = tokio::task::spawn_blocking(move || self.thread.join());
         match tokio::time::timeout(grace + Duration::from_secs(5), joined).await {
-            Ok(Ok(Ok(dispatcher))) => dispatcher.shutdown(grace).await,
+            Ok(Ok(Ok(Some(dispatcher)))) => dispatcher.shutdown(grace).await,
+            Ok(Ok(Ok(None))) => {}
             _ => tracing::warn!("the detectors did not stop in time"),
         }
     }
@@ -258,7 +259,19 @@ pub async fn start(
         .map_err(|e| DetectionError::Start(format!("their runtime: {e}")))?;
     let thread = std::thread::Builder::new()
         .name("phiguard-detection".into())
-        .spawn(move || runtime.block_on(tail.run(stopped)))
+        .spawn(move || {
+            let tailed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                runtime.block_on(tail.run(stopped))
+            }));
+            tailed
+                .map_err(|_| {
+                    tracing::error!(
+                        "the detectors stopped after an internal failure: no alert is raised \
+                         until phiguard serve restarts (events are kept and judged then)"
+                    );
+                })
+                .ok()
+        })
         .map_err(|e| DetectionError::Start(format!("their thread: {e}")))?;
     Ok(Some(Detection { stop, thread }))
 }
