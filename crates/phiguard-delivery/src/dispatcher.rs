@@ -175,7 +175,10 @@ impl DispatcherBuilder {
         let metrics = DeliveryMetrics::new(counters, lost.clone());
         let keeper = runtime.spawn(keep_dead_letters(letter_queue, self.sink, lost));
         if queues.is_empty() {
-            tracing::warn!("no delivery channel is configured; alerts go nowhere");
+            tracing::warn!(
+                "no delivery channel is configured: alerts are kept and listed by the vault but \
+                 not pushed to anyone; configure [delivery]"
+            );
         }
 
         Ok(Dispatcher {
