@@ -87,7 +87,9 @@ fn recipient(headers: &HeaderMap) -> Result<Option<RecipientId>, ApiError> {
     value
         .to_str()
         .ok()
-        .filter(|v| !has_identifier_digits(v))
+        // An SSN, phone number or email has no place in a recipient's name, which the trail
+        // keeps.
+        .filter(|v| !phiguard_core::looks_like_identifier(v))
         .and_then(|v| v.parse::<RecipientId>().ok())
         .map(Some)
         .ok_or_else(|| {
@@ -96,12 +98,6 @@ fn recipient(headers: &HeaderMap) -> Result<Option<RecipientId>, ApiError> {
                 "a recipient id is a lowercase slug of letters, digits, '-', '_' and '.'",
             )
         })
-}
-
-/// An SSN, phone number or member id has no place in a recipient's name, which the audit
-/// trail keeps.
-fn has_identifier_digits(text: &str) -> bool {
-    phiguard_core::looks_like_identifier(text)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {

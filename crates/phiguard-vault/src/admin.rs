@@ -723,7 +723,7 @@ fn check_declarations(attributes: &BTreeMap<String, String>) -> Result<(), Vault
     }
     if let Some(name) = attributes.get(crate::RECIPIENT_ATTRIBUTE) {
         let valid = name.parse::<phiguard_core::RecipientId>().is_ok()
-            && !crate::records::has_identifier_digits(name);
+            && !phiguard_core::looks_like_identifier(name);
         if !valid {
             return Err(VaultError::InvalidInput {
                 what: "the `recipient` attribute",

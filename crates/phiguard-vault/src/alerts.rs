@@ -22,8 +22,9 @@ pub enum AlertRecording {
 }
 
 impl Vault {
-    /// Keeps an alert raised or updated by phiguard's detectors and, unless it is a plain
-    /// repeat, records the raising as an audit event of its tenant in the same commit.
+    /// Keeps an alert raised or updated by phiguard's detectors, and records it as a
+    /// `raise_alert` audit event of its tenant (with the SHA-256 of the kept alert) in the same
+    /// commit.
     ///
     /// # Errors
     ///
@@ -75,33 +76,30 @@ impl Vault {
             Some(_) => AlertRecording::Folded,
         };
 
-        let mut changes = vec![Change::PutAlert(alert.clone())];
-        {
-            let detection = Caller::system(alert.tenant.clone(), SystemJob::Detection);
-            let mut event = self.event(
-                &detection,
-                AuditAction::RaiseAlert,
-                Decision::Allow,
-                Outcome::Success,
-            );
-            let document = serde_json::to_vec(alert)
-                .map_err(|e| VaultError::internal("encoding an alert", e))?;
-            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &document);
-            let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-            let how = match recording {
-                AlertRecording::Raised => "raised",
-                AlertRecording::Escalated => "escalated",
-                AlertRecording::Folded => "folded",
-            };
-            event.target = Some(format!(
-                "{} {} {} {how} sha256={hex}",
-                alert.id,
-                alert.rule.as_str(),
-                alert.severity.as_str()
-            ));
-            event.count = Some(alert.occurrences);
-            changes.push(Change::Audit(event));
-        }
+        let document =
+            serde_json::to_vec(alert).map_err(|e| VaultError::internal("encoding an alert", e))?;
+        let how = match recording {
+            AlertRecording::Raised => "raised",
+            AlertRecording::Escalated => "escalated",
+            AlertRecording::Folded => "folded",
+        };
+        let detection = Caller::system(alert.tenant.clone(), SystemJob::Detection);
+        let mut event = self.event(
+            &detection,
+            AuditAction::RaiseAlert,
+            Decision::Allow,
+            Outcome::Success,
+        );
+        event.target = Some(format!(
+            "{} {} {} {how} sha256={}",
+            alert.id,
+            alert.rule.as_str(),
+            alert.severity.as_str(),
+            crate::sha256_hex(&document)
+        ));
+        event.count = Some(alert.occurrences);
+
+        let changes = vec![Change::PutAlert(alert.clone()), Change::Audit(event)];
         Ok((recording, changes))
     }
 
@@ -124,18 +122,6 @@ impl Vault {
     /// Storage failures.
     pub fn detector_cursor(&self) -> Result<Option<u64>, VaultError> {
         Ok(self.store().detector_cursor()?)
-    }
-
-    /// Moves the detectors' cursor.
-    ///
-    /// # Errors
-    ///
-    /// Storage failures.
-    pub async fn set_detector_cursor(&self, seq: u64) -> Result<(), VaultError> {
-        self.store()
-            .submit(vec![Change::SetDetectorCursor(seq)])
-            .await?;
-        Ok(())
     }
 
     /// Up to `limit` audit events of every tenant after `after_seq`, in order: the stream the

@@ -234,11 +234,6 @@ impl Incident {
 ///
 /// [`VaultError::InvalidInput`].
 pub fn check_free_text(what: &'static str, text: &str) -> Result<String, VaultError> {
-    checked_text(what, text)
-}
-
-/// Refuses free text that is blank, too long, or shaped like an identifier.
-fn checked_text(what: &'static str, text: &str) -> Result<String, VaultError> {
     let text = text.trim();
     let invalid = |reason: &str| VaultError::InvalidInput {
         what,
@@ -301,7 +296,7 @@ fn check_facts(facts: &BreachFacts) -> Result<(), VaultError> {
     let mut notes = Vec::new();
     collect_notes(&text, &mut notes);
     for note in notes.iter().filter(|n| !n.trim().is_empty()) {
-        checked_text("a note of the assessment", note)?;
+        check_free_text("a note of the assessment", note)?;
     }
     Ok(())
 }
@@ -364,6 +359,20 @@ impl Vault {
         error: VaultError,
     ) -> VaultError {
         self.refuse(caller, action, None, None, error).await
+    }
+
+    /// A tenant's time zone, when it has one that resolves: incident dates are its calendar
+    /// dates.
+    ///
+    /// # Errors
+    ///
+    /// [`VaultError::NotFound`] for an unknown tenant; storage failures.
+    pub fn tenant_time_zone(&self, tenant: &TenantId) -> Result<Option<TimeZone>, VaultError> {
+        let stored = self
+            .store()
+            .tenant(tenant)?
+            .ok_or(VaultError::NotFound("the tenant"))?;
+        Ok(stored.time_zone.and_then(|name| TimeZone::get(&name).ok()))
     }
 
     /// Opens an incident.
@@ -451,7 +460,7 @@ impl Vault {
             None => None,
         };
         let summary = match (&new.summary, &alert) {
-            (Some(text), _) => Some(checked_text("the summary", text)?),
+            (Some(text), _) => Some(check_free_text("the summary", text)?),
             (None, Some(_)) => None,
             (None, None) => {
                 return Err(invalid(
@@ -515,12 +524,7 @@ impl Vault {
         }
         // Dates are the tenant's calendar dates: a window opening at 00:18 UTC opened the
         // evening before in New York.
-        let zone = self
-            .store()
-            .tenant(tenant)?
-            .and_then(|t| t.time_zone)
-            .and_then(|name| TimeZone::get(&name).ok())
-            .unwrap_or(TimeZone::UTC);
+        let zone = self.tenant_time_zone(tenant)?.unwrap_or(TimeZone::UTC);
         let started = zone.to_datetime(window.start).date();
         if new.discovered < started {
             return Err(invalid(
@@ -900,9 +904,7 @@ fn notice_recipient(text: &str) -> Result<String, VaultError> {
 /// The target of an incident step's audit event: the incident and the SHA-256 of the record
 /// as that step left it, so the ledger commits to every version an auditor may be shown.
 fn digest_target(id: &IncidentId, document: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, document.as_bytes());
-    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    format!("{id} sha256={hex}")
+    format!("{id} sha256={}", crate::sha256_hex(document.as_bytes()))
 }
 
 fn new_incident_id() -> Result<IncidentId, VaultError> {
@@ -926,14 +928,14 @@ mod tests {
 
     #[test]
     fn identifier_shaped_text_is_refused_and_dates_are_not() {
-        assert!(checked_text("x", "support agent read records at night on 2026-11-02").is_ok());
+        assert!(check_free_text("x", "support agent read records at night on 2026-11-02").is_ok());
         for bad in [
             "patient jane@example.com called",
             "SSN 999-12-3456 seen",
             "phone (617) 555-0100",
             "   ",
         ] {
-            let error = checked_text("the summary", bad).unwrap_err().to_string();
+            let error = check_free_text("the summary", bad).unwrap_err().to_string();
             assert!(error.starts_with("the summary is invalid"), "{error}");
             assert!(!error.contains("555") && !error.contains("jane"), "{error}");
         }

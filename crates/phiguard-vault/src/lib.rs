@@ -181,6 +181,13 @@ impl Vault {
     }
 }
 
+/// The SHA-256 of `bytes` in lowercase hex: how alerts and incidents name the version of their
+/// record that a ledger entry commits to.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn create_private_dir(dir: &Path) -> Result<(), VaultError> {
     let io = |e: std::io::Error| {
         VaultError::Internal(format!(

@@ -824,11 +824,6 @@ impl Vault {
     }
 }
 
-/// Whether text holds an identifier-shaped run of digits or an email address.
-pub(crate) fn has_identifier_digits(text: &str) -> bool {
-    phiguard_core::looks_like_identifier(text)
-}
-
 /// Whether a break-glass reason may be recorded: not blank, not too long, not PHI-shaped.
 pub(crate) fn acceptable_reason(reason: &str, max_chars: usize) -> bool {
     !reason.is_empty() && reason.chars().count() <= max_chars && !looks_like_phi(reason)

@@ -365,12 +365,18 @@ max_attempts = 6
 }
 
 /// Reads every record of each subject as `actor`, under `purpose`.
-fn read_all(server: &common::Server, tenant: &Tenant, actor: &str, subjects: &[String]) {
+fn read_all(
+    server: &common::Server,
+    tenant: &Tenant,
+    actor: &str,
+    purpose: &str,
+    subjects: &[String],
+) {
     for subject in subjects {
         server
             .get(&tenant.path(&format!("/subjects/{subject}/records")))
             .bearer(tenant.token(actor))
-            .purpose("HOPERAT")
+            .purpose(purpose)
             .send()
             .expect_status(200);
     }
@@ -425,16 +431,9 @@ fn an_incident_is_scoped_to_exactly_what_an_actor_read_and_gets_its_deadlines() 
 
     // The support agent reads four patients; a pharmacist reads the other two.
     let from = jiff::Timestamp::now();
-    read_all(&server, &tenant, "support", &subjects[..4]);
+    read_all(&server, &tenant, "support", "HOPERAT", &subjects[..4]);
     tenant.add_actor(&server, "pharmacist-2", "user", &["pharmacist"]);
-    for subject in &subjects[4..] {
-        server
-            .get(&tenant.path(&format!("/subjects/{subject}/records")))
-            .bearer(tenant.token("pharmacist"))
-            .purpose("TREAT")
-            .send()
-            .expect_status(200);
-    }
+    read_all(&server, &tenant, "pharmacist", "TREAT", &subjects[4..]);
     // The support agent's reads cross the bulk-read floor of 3 on the fourth record.
     let bulk = wait_for("a bulk-read alert", Duration::from_secs(20), || {
         let listed = server

@@ -16,9 +16,7 @@ use crate::Failure;
 use crate::config::Config;
 use crate::output;
 
-fn admin(tenant: &TenantId) -> Caller {
-    Caller::system(tenant.clone(), SystemJob::Administration)
-}
+use super::administration as admin;
 
 /// `phiguard tenants …`
 #[derive(Debug, Subcommand)]

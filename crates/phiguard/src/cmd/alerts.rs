@@ -6,10 +6,10 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use phiguard_core::{Alert, AlertId, DetectionRule, TenantId, Timestamp};
+use phiguard_core::{Alert, AlertId, DetectionRule, Timestamp};
 use phiguard_store::AlertQuery;
-use phiguard_vault::{Caller, SystemJob};
 
+use super::{TenantOutput, administration};
 use crate::Failure;
 use crate::config::Config;
 use crate::output;
@@ -22,25 +22,14 @@ pub(crate) enum AlertsCommand {
     /// Show one alert with the audit events it rests on.
     Show(ShowArgs),
     /// List deliveries that failed for good (webhook, syslog).
-    DeadLetters(TenantArgs),
-}
-
-/// The tenant whose alerts to read.
-#[derive(Debug, Args)]
-pub(crate) struct TenantArgs {
-    /// The tenant.
-    #[arg(long)]
-    tenant: TenantId,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    json: bool,
+    DeadLetters(TenantOutput),
 }
 
 /// Options of `phiguard alerts list`.
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {
     #[command(flatten)]
-    tenant: TenantArgs,
+    tenant: TenantOutput,
     /// Only alerts seen at or after this time (RFC 3339, such as 2026-11-02T00:00:00Z).
     #[arg(long)]
     since: Option<Timestamp>,
@@ -56,13 +45,9 @@ pub(crate) struct ListArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ShowArgs {
     #[command(flatten)]
-    tenant: TenantArgs,
+    tenant: TenantOutput,
     /// The alert (`alr_…`).
     id: AlertId,
-}
-
-fn reader(tenant: &TenantId) -> Caller {
-    Caller::system(tenant.clone(), SystemJob::Administration)
 }
 
 /// One alert as a table row.
@@ -89,7 +74,9 @@ pub(crate) async fn run(config: &Config, command: AlertsCommand) -> Result<ExitC
                 rule: args.rule,
                 limit: args.limit.max(1),
             };
-            let alerts = vault.alerts(&reader(tenant), tenant, &query).await?;
+            let alerts = vault
+                .alerts(&administration(tenant), tenant, &query)
+                .await?;
             if args.tenant.json {
                 output::json(&alerts);
             } else if alerts.is_empty() {
@@ -102,7 +89,9 @@ pub(crate) async fn run(config: &Config, command: AlertsCommand) -> Result<ExitC
         }
         AlertsCommand::Show(args) => {
             let tenant = &args.tenant.tenant;
-            let (alert, evidence) = vault.alert(&reader(tenant), tenant, &args.id).await?;
+            let (alert, evidence) = vault
+                .alert(&administration(tenant), tenant, &args.id)
+                .await?;
             if args.tenant.json {
                 output::json(&serde_json::json!({ "alert": alert, "evidence": evidence }));
             } else {
@@ -129,7 +118,7 @@ pub(crate) async fn run(config: &Config, command: AlertsCommand) -> Result<ExitC
         }
         AlertsCommand::DeadLetters(args) => {
             let letters = vault
-                .dead_letters(&reader(&args.tenant), &args.tenant)
+                .dead_letters(&administration(&args.tenant), &args.tenant)
                 .await?;
             if args.json {
                 output::json(&letters);

@@ -19,9 +19,10 @@ use phiguard_breach::{
     ReportType, WrittenFollowUp,
 };
 use phiguard_core::{ActorId, AlertId, Category, IncidentId, TenantId};
-use phiguard_vault::{Caller, Incident, IncidentWindow, NewIncident, SystemJob, Vault};
+use phiguard_vault::{Incident, IncidentWindow, NewIncident, Vault};
 use serde::Deserialize;
 
+use super::{TenantOutput, administration};
 use crate::Failure;
 use crate::config::Config;
 use crate::output;
@@ -43,7 +44,7 @@ pub(crate) enum IncidentCommand {
     /// Show an incident.
     Show(IncidentArgs),
     /// List a tenant's incidents.
-    List(TenantArgs),
+    List(TenantOutput),
     /// Print every deadline with the days remaining.
     Timeline(TimelineArgs),
     /// Write draft notices: the individual letter, the substitute-notice plan, the HHS portal
@@ -52,22 +53,11 @@ pub(crate) enum IncidentCommand {
     Notices(NoticesArgs),
 }
 
-/// The tenant.
-#[derive(Debug, Args)]
-pub(crate) struct TenantArgs {
-    /// The tenant the incident concerns.
-    #[arg(long)]
-    tenant: TenantId,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
 /// One incident.
 #[derive(Debug, Args)]
 pub(crate) struct IncidentArgs {
     #[command(flatten)]
-    tenant: TenantArgs,
+    tenant: TenantOutput,
     /// The incident (`inc_…`).
     #[arg(long)]
     id: IncidentId,
@@ -77,7 +67,7 @@ pub(crate) struct IncidentArgs {
 #[derive(Debug, Args)]
 pub(crate) struct OpenArgs {
     #[command(flatten)]
-    tenant: TenantArgs,
+    tenant: TenantOutput,
     /// The alert the incident grew from; it supplies the actor and the window unless given.
     #[arg(long, required_unless_present = "summary")]
     from_alert: Option<AlertId>,
@@ -216,19 +206,9 @@ fn initial() -> ReportType {
     ReportType::Initial
 }
 
-fn administrator(tenant: &TenantId) -> Caller {
-    Caller::system(tenant.clone(), SystemJob::Administration)
-}
-
 /// The tenant's time zone (UTC when it has none): incident dates are its calendar dates.
 fn tenant_zone(vault: &Vault, tenant: &TenantId) -> Result<TimeZone, Failure> {
-    let zone = vault
-        .tenants()?
-        .into_iter()
-        .find(|t| &t.id == tenant)
-        .ok_or_else(|| Failure::Input(anyhow!("no tenant {tenant} in this data directory")))?
-        .time_zone
-        .and_then(|name| TimeZone::get(&name).ok());
+    let zone = vault.tenant_time_zone(tenant)?;
     Ok(zone.unwrap_or_else(|| {
         output::warning(&format!(
             "tenant {tenant} has no time zone: its incident dates are taken in UTC, which may be \
@@ -252,7 +232,7 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
         IncidentCommand::Scope(args) => {
             let tenant = &args.tenant.tenant;
             let incident = vault
-                .scope_incident(&administrator(tenant), tenant, &args.id)
+                .scope_incident(&administration(tenant), tenant, &args.id)
                 .await?;
             print_incident(&incident, args.tenant.json);
             Ok(ExitCode::SUCCESS)
@@ -261,7 +241,7 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
             let facts: BreachFacts = read_structured(&args.facts)?;
             let tenant = &args.incident.tenant.tenant;
             let incident = vault
-                .assess_incident(&administrator(tenant), tenant, &args.incident.id, facts)
+                .assess_incident(&administration(tenant), tenant, &args.incident.id, facts)
                 .await?;
             print_incident(&incident, args.incident.tenant.json);
             Ok(ExitCode::SUCCESS)
@@ -308,7 +288,7 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
             }
             let incident = vault
                 .delay_incident(
-                    &administrator(tenant),
+                    &administration(tenant),
                     tenant,
                     &args.incident.id,
                     delay,
@@ -322,7 +302,7 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
             let tenant = &args.incident.tenant.tenant;
             let today = tenant_today(&vault, tenant)?;
             let current = vault
-                .incident(&administrator(tenant), tenant, &args.incident.id)
+                .incident(&administration(tenant), tenant, &args.incident.id)
                 .await?;
             if let Ok(schedule) = current.schedule() {
                 let owed = schedule.deadlines.iter().any(|d| {
@@ -339,7 +319,7 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
             }
             let incident = vault
                 .record_notice(
-                    &administrator(tenant),
+                    &administration(tenant),
                     tenant,
                     &args.incident.id,
                     &args.recipient,
@@ -353,14 +333,14 @@ pub(crate) async fn run(config: &Config, command: IncidentCommand) -> Result<Exi
         IncidentCommand::Show(args) => {
             let tenant = &args.tenant.tenant;
             let incident = vault
-                .incident(&administrator(tenant), tenant, &args.id)
+                .incident(&administration(tenant), tenant, &args.id)
                 .await?;
             print_incident(&incident, args.tenant.json);
             Ok(ExitCode::SUCCESS)
         }
         IncidentCommand::List(args) => {
             let incidents = vault
-                .incidents(&administrator(&args.tenant), &args.tenant)
+                .incidents(&administration(&args.tenant), &args.tenant)
                 .await?;
             if args.json {
                 output::json(&incidents);
@@ -410,7 +390,7 @@ async fn open(vault: &Vault, args: OpenArgs) -> Result<ExitCode, Failure> {
         today,
     };
     let incident = vault
-        .open_incident(&administrator(tenant), tenant, new)
+        .open_incident(&administration(tenant), tenant, new)
         .await?;
     print_incident(&incident, args.tenant.json);
     Ok(ExitCode::SUCCESS)
@@ -635,7 +615,7 @@ fn recipient_name(deadline: &Deadline) -> String {
 async fn timeline(vault: &Vault, args: TimelineArgs) -> Result<ExitCode, Failure> {
     let tenant = &args.incident.tenant.tenant;
     let incident = vault
-        .incident(&administrator(tenant), tenant, &args.incident.id)
+        .incident(&administration(tenant), tenant, &args.incident.id)
         .await?;
     let today = match args.today {
         Some(today) => today,
@@ -779,7 +759,7 @@ async fn notices(vault: &Vault, data_dir: &Path, args: NoticesArgs) -> Result<Ex
     }
     let tenant = &args.incident.tenant.tenant;
     let incident = vault
-        .incident(&administrator(tenant), tenant, &args.incident.id)
+        .incident(&administration(tenant), tenant, &args.incident.id)
         .await?;
     let today = match args.today {
         Some(today) => today,

@@ -13,7 +13,9 @@ pub(crate) mod serve;
 pub(crate) mod verify;
 pub(crate) mod watch;
 
-use phiguard_vault::Vault;
+use clap::Args;
+use phiguard_core::TenantId;
+use phiguard_vault::{Caller, SystemJob, Vault};
 
 use crate::Failure;
 use crate::config::Config;
@@ -47,4 +49,21 @@ pub(crate) async fn open_vault(config: &Config) -> Result<Vault, Failure> {
         serve::announce_bootstrap(&config.data_dir, token.expose());
     }
     Ok(vault)
+}
+
+/// The administration job of `tenant`: how commands that work on the data directory act. The
+/// vault records them under `phiguard-admin`.
+pub(crate) fn administration(tenant: &TenantId) -> Caller {
+    Caller::system(tenant.clone(), SystemJob::Administration)
+}
+
+/// The tenant a command reads, and whether it prints JSON.
+#[derive(Debug, Args)]
+pub(crate) struct TenantOutput {
+    /// The tenant.
+    #[arg(long)]
+    pub(crate) tenant: TenantId,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
