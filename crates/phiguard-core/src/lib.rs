@@ -59,7 +59,7 @@ pub use ids::{
 };
 pub use network::{NetworkRange, NetworkRangeError};
 pub use purpose::{PurposeOfUse, UnknownPurpose};
-pub use text::looks_like_identifier;
+pub use text::{looks_like_identifier, without_quoted_values};
 
 /// Re-exported so that every crate agrees on one clock type.
 pub use jiff::Timestamp;

@@ -88,7 +88,7 @@ impl Inventory {
                 line,
                 column,
                 key: key_at(text, &span),
-                problem: without_quoted_values(error.message()),
+                problem: phiguard_core::without_quoted_values(error.message()),
             }
         })?;
 
@@ -323,72 +323,9 @@ fn key_at(text: &str, span: &Range<usize>) -> Option<String> {
     })
 }
 
-/// Removes double-quoted values from a parser message, so that a value pasted into
-/// the wrong key never reaches a terminal or a log through an error.
-fn without_quoted_values(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut quote: Option<char> = None;
-    for c in message.chars() {
-        match quote {
-            Some(open) if c == open => {
-                out.push_str("a value");
-                quote = None;
-            }
-            Some(_) => {}
-            None if c == '"' => quote = Some(c),
-            None => out.push(c),
-        }
-    }
-    hide_backticked_values(out.trim())
-}
-
-/// serde names a rejected enum variant or number in backticks (``unknown variant `x` ``,
-/// ``integer `7` ``); field names and the expected variants stay, the rejected value goes.
-fn hide_backticked_values(message: &str) -> String {
-    let mut out = message.to_owned();
-    for marker in ["variant `", "integer `", "float `", "value `"] {
-        while let Some(start) = out.find(marker) {
-            let open = start + marker.len();
-            let Some(close) = out[open..].find('`') else {
-                break;
-            };
-            out.replace_range(
-                start + marker.len() - 1..open + close + 1,
-                "(value not shown)",
-            );
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rejected_variants_and_numbers_are_not_echoed() {
-        let message = without_quoted_values(
-            "unknown variant `Jane Doe 999-12-3456`, expected one of `storefront`, `backend`",
-        );
-        assert_eq!(
-            message,
-            "unknown variant (value not shown), expected one of `storefront`, `backend`"
-        );
-        let message = without_quoted_values("invalid value: integer `999123456`, expected u32");
-        assert!(!message.contains("999123456"), "{message}");
-    }
-
-    #[test]
-    fn quoted_values_are_removed_from_messages() {
-        assert_eq!(
-            without_quoted_values("invalid type: string \"123-45-6789\", expected a boolean"),
-            "invalid type: string a value, expected a boolean"
-        );
-        assert_eq!(
-            without_quoted_values("unknown field `colour`"),
-            "unknown field `colour`"
-        );
-    }
 
     #[test]
     fn positions_are_one_based() {

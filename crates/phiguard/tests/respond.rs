@@ -687,6 +687,24 @@ measures = ["credential revoked"]
 "#,
     )
     .expect("facts");
+    // A value in the wrong key is refused without being repeated.
+    let misplaced = workspace.path("misplaced.toml");
+    std::fs::write(&misplaced, "secured = \"Jane Roe 999-12-3456\"\n").expect("facts");
+    let refused = workspace.cli(&[
+        "incident",
+        "assess",
+        "--tenant",
+        "northwind",
+        "--id",
+        &id,
+        "--facts",
+        misplaced.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    assert!(refused.stderr.contains("line 1"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("Jane"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("3456"), "{}", refused.stderr);
+
     let assessed = workspace.cli(&[
         "incident",
         "assess",

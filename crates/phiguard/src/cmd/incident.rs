@@ -471,7 +471,7 @@ fn read_structured<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Fai
             Failure::Input(anyhow!(
                 "{}: not a valid file of this kind{place}: {}",
                 path.display(),
-                e.message()
+                phiguard_core::without_quoted_values(e.message())
             ))
         })
     }
